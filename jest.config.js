@@ -1,0 +1,43 @@
+/**
+ * Two projects, one command (`npm test`):
+ * - unit: *.spec.ts beside the code;
+ * - e2e:  test/*.e2e-spec.ts through real HTTP against the app and a real PostgreSQL
+ *         (the embedded one, or DATABASE_URL when set), each run in a fresh database.
+ * The Swagger CLI plugin runs as a ts-jest transformer, as it does in `nest build`,
+ * so the OpenAPI document generated in tests is the one the service serves.
+ */
+const transform = {
+  '^.+\\.ts$': [
+    'ts-jest',
+    {
+      tsconfig: 'tsconfig.json',
+      diagnostics: false,
+      astTransformers: { before: ['<rootDir>/test/support/swagger-plugin-transformer.js'] },
+    },
+  ],
+};
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      roots: ['<rootDir>/src', '<rootDir>/scripts'],
+      testMatch: ['**/*.spec.ts'],
+      transform,
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      transform,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFiles: ['<rootDir>/test/support/env.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

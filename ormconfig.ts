@@ -1,0 +1,36 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { DatabaseConfig } from './src/config/database.config';
+import { ENTITIES } from './src/database/entities';
+import { MIGRATIONS } from './src/database/migrations';
+import { SnakeNamingStrategy } from './src/database/snake-naming.strategy';
+
+/**
+ * The one TypeORM DataSource definition, used by the service (through
+ * TypeOrmModule) and by every CLI (migrations, seed, key re-wrap).
+ * The schema only ever changes through committed migrations.
+ */
+export function dataSourceOptions(url: string, config: DatabaseConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    logging: config.logQueries ? 'all' : ['error', 'warn', 'migration'],
+    poolSize: config.poolSize,
+    extra: {
+      connectionTimeoutMillis: config.connectTimeoutMs,
+      statement_timeout: config.statementTimeoutMs,
+      idle_in_transaction_session_timeout: 60_000,
+      application_name: 'netops-faults-vault',
+    },
+  };
+}
+
+export function createDataSource(url: string, config: DatabaseConfig): DataSource {
+  return new DataSource(dataSourceOptions(url, config));
+}

@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { MemoryRateLimitStore, RateLimitStore } from '../rate-limit/rate-limit.store';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { AuthGuard } from './auth.guard';
+import { Clock } from './clock';
+import { TokenVerifierRegistry } from './token-verifier.registry';
+import { UserTokenVerifier } from './user-token.verifier';
+
+/** Deny by default: the global guard authenticates every route not marked @Public(), then rate-limits the caller. */
+@Global()
+@Module({
+  providers: [
+    Clock,
+    UserTokenVerifier,
+    TokenVerifierRegistry,
+    { provide: RateLimitStore, useClass: MemoryRateLimitStore },
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
+  exports: [Clock, TokenVerifierRegistry],
+})
+export class AuthModule {}

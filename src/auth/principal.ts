@@ -1,0 +1,18 @@
+/**
+ * Who is calling, as established by the global guard from a verified token.
+ * - user: a person's session from the identity provider, always with a tenant.
+ * - service: another microservice; carries no tenant (it names one per request).
+ * - dashboard: a read-only dashboard token minted by this service for one tenant.
+ */
+export type PrincipalKind = 'user' | 'service' | 'dashboard';
+
+export interface Principal {
+  kind: PrincipalKind;
+  /** The token's `sub`: user id, service name, or the dashboard token's issuing user. */
+  subject: string;
+  /** The tenant; null only for service principals. */
+  customerId: string | null;
+  scopes: ReadonlySet<string>;
+  /** The token's `jti`, when it has one. */
+  tokenId?: string;
+}

@@ -1,0 +1,8 @@
+/** Scopes a user session (or a person's API client) can hold. */
+export const USER_SCOPES = ['faults:read', 'faults:write', 'faults:delete', 'vault:read', 'vault:write'] as const;
+/** Scopes only service-to-service callers hold. */
+export const SERVICE_SCOPES = ['faults:ingest', 'vault:use'] as const;
+
+export type UserScope = (typeof USER_SCOPES)[number];
+export type ServiceScope = (typeof SERVICE_SCOPES)[number];
+export type Scope = UserScope | ServiceScope;

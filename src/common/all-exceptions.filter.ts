@@ -1,0 +1,98 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { QueryFailedError } from 'typeorm';
+import { currentRequestId } from '../logging/request-context';
+import { ErrorResponseDto } from './error-response.dto';
+import { ValidationFailedException } from './validation';
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** PostgreSQL/driver conditions that mean "the database is not available right now". */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    error.message,
+  );
+}
+
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty but Content-Type is application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is larger than 64 KiB',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type; send application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+};
+
+/**
+ * The single error filter: every failure leaves as the API's error shape with
+ * the request id. Client mistakes keep their 4xx and a readable message;
+ * anything unexpected is logged in full and answered with a bare 500.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<{
+      status(code: number): { send(body: unknown): void };
+      header(name: string, value: string): void;
+      sent?: boolean;
+    }>();
+    const body = this.toBody(exception);
+    body.request_id = currentRequestId();
+    if (exception instanceof HttpException) {
+      const retryAfter = (exception.getResponse() as { retryAfter?: number }).retryAfter;
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    }
+    if (body.statusCode === 503) reply.header('retry-after', '5');
+    reply.status(body.statusCode).send(body);
+  }
+
+  private toBody(exception: unknown): ErrorResponseDto {
+    if (exception instanceof ValidationFailedException) {
+      return { ...this.shape(400, exception.message), errors: exception.fieldErrors };
+    }
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'string'
+          ? response
+          : Array.isArray((response as { message?: unknown }).message)
+            ? ((response as { message: string[] }).message).join('; ')
+            : String((response as { message?: unknown }).message ?? exception.message);
+      return this.shape(exception.getStatus(), message);
+    }
+    const fastify = exception as FastifyLikeError;
+    if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+      const message = (fastify.code && FASTIFY_MESSAGES[fastify.code]) ?? this.clientMessage(fastify);
+      return this.shape(fastify.statusCode, message);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      return this.shape(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unavailable; retry shortly');
+    }
+    if (exception instanceof QueryFailedError) {
+      this.logger.error(`query failed: ${exception.message}`, exception.stack);
+    } else {
+      this.logger.error(exception instanceof Error ? exception : String(exception));
+    }
+    return this.shape(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
+  }
+
+  private clientMessage(error: FastifyLikeError): string {
+    // Fastify's own 4xx messages describe the request, not our internals.
+    return (error.message ?? 'Bad request').replace(/^FST_\w+:\s*/, '');
+  }
+
+  private shape(statusCode: number, message: string): ErrorResponseDto {
+    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+  }
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { Env, EnvReader } from './env';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** HTTP server, logging and process-wide settings. */
+export class AppConfig {
+  readonly nodeEnv!: string;
+  readonly isProduction!: boolean;
+  readonly host!: string;
+  readonly port!: number;
+  /** Folder for everything the service keeps locally (embedded database, dev keys). */
+  readonly dataDir!: string;
+  readonly logLevel!: LogLevel;
+  /** Allowed CORS origins; empty disables CORS, `*` allows any origin. */
+  readonly corsOrigins!: string[];
+  readonly bodyLimitBytes!: number;
+  /** Requests allowed per principal (or client address for public routes) per window. */
+  readonly rateLimitMax!: number;
+  readonly rateLimitWindowSeconds!: number;
+  /** Seconds a graceful shutdown waits for in-flight requests. */
+  readonly shutdownTimeoutSeconds!: number;
+
+  static fromEnv(env: Env): AppConfig {
+    const r = new EnvReader(env);
+    const config: AppConfig = {
+      nodeEnv: r.string('NODE_ENV', 'development'),
+      isProduction: r.isProduction,
+      host: r.string('HOST', '0.0.0.0'),
+      port: r.int('PORT', 3000, 0, 65535),
+      dataDir: path.resolve(r.string('DATA_DIR', '.data')),
+      logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+      corsOrigins: r.list('CORS_ORIGINS'),
+      bodyLimitBytes: 64 * 1024,
+      rateLimitMax: r.int('RATE_LIMIT_MAX', 600, 1, 1_000_000),
+      rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
+      shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
+    };
+    r.done();
+    return Object.freeze(config);
+  }
+}

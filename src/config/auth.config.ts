@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { readOrCreateDevSecret, weakSecretReason } from './dev-secret';
+import { Env, EnvReader } from './env';
+
+/** How user and service JWTs from the identity provider are verified. */
+export class AuthConfig {
+  /** HS256 shared secret (development, tests); unused when a JWKS URL is set. */
+  readonly jwtSecret!: string | undefined;
+  /** Where the identity provider publishes its public keys (RS256/ES256/EdDSA). */
+  readonly jwksUrl!: string | undefined;
+  readonly issuer!: string | undefined;
+  readonly audience!: string | undefined;
+  /** Claim that carries the tenant (customer) id. */
+  readonly tenantClaim!: string;
+  readonly clockToleranceSeconds!: number;
+  /** Minimum seconds between two JWKS fetches triggered by an unknown `kid`. */
+  readonly jwksCooldownSeconds!: number;
+  /** Seconds a fetched JWKS is trusted before it is refreshed. */
+  readonly jwksCacheSeconds!: number;
+
+  static fromEnv(env: Env): AuthConfig {
+    const r = new EnvReader(env);
+    const jwksUrl = r.url('JWT_JWKS_URL', ['https', 'http']);
+    let jwtSecret = r.string('JWT_SECRET');
+    if (jwksUrl === undefined) {
+      if (jwtSecret === undefined && !r.isProduction) {
+        jwtSecret = readOrCreateDevSecret(path.resolve(r.string('DATA_DIR', '.data')), 'jwt-secret');
+      } else if (jwtSecret === undefined) {
+        r.fail('JWT_SECRET', 'is required when NODE_ENV=production and JWT_JWKS_URL is not set');
+      } else if (r.isProduction) {
+        const weakness = weakSecretReason(jwtSecret);
+        if (weakness) r.fail('JWT_SECRET', weakness);
+      }
+    }
+    if (jwksUrl !== undefined && r.isProduction && !jwksUrl.startsWith('https:')) {
+      r.fail('JWT_JWKS_URL', 'must use https when NODE_ENV=production');
+    }
+    const tenantClaim = r.string('JWT_TENANT_CLAIM', 'customer_id');
+    if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(tenantClaim)) r.fail('JWT_TENANT_CLAIM', 'must be a claim name');
+    const config: AuthConfig = {
+      jwtSecret: jwksUrl === undefined ? jwtSecret : undefined,
+      jwksUrl,
+      issuer: r.string('JWT_ISSUER'),
+      audience: r.string('JWT_AUDIENCE'),
+      tenantClaim,
+      clockToleranceSeconds: r.int('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+      jwksCooldownSeconds: r.int('JWT_JWKS_COOLDOWN_SECONDS', 5, 0, 3600),
+      jwksCacheSeconds: r.int('JWT_JWKS_CACHE_SECONDS', 600, 10, 86_400),
+    };
+    r.done();
+    return Object.freeze(config);
+  }
+}

@@ -1,0 +1,33 @@
+import { Env, EnvReader } from './env';
+
+/** Where the data lives: an external PostgreSQL, or the embedded one under DATA_DIR. */
+export class DatabaseConfig {
+  /** Set: use that server. Unset: start (or join) the embedded PostgreSQL. */
+  readonly url!: string | undefined;
+  readonly embeddedPort!: number;
+  readonly migrationsRun!: boolean;
+  readonly poolSize!: number;
+  /** Milliseconds a query may run before PostgreSQL cancels it. */
+  readonly statementTimeoutMs!: number;
+  /** Milliseconds to wait for a pooled connection before failing the request. */
+  readonly connectTimeoutMs!: number;
+  readonly logQueries!: boolean;
+
+  static fromEnv(env: Env): DatabaseConfig {
+    const r = new EnvReader(env);
+    const config: DatabaseConfig = {
+      url: r.url('DATABASE_URL', ['postgres', 'postgresql']),
+      embeddedPort: r.int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+      migrationsRun: r.bool('DB_MIGRATIONS_RUN', true),
+      poolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
+      statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
+      connectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
+      logQueries: r.bool('DB_LOG_QUERIES', false),
+    };
+    if (r.isProduction && config.url === undefined) {
+      r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded database is for development)');
+    }
+    r.done();
+    return Object.freeze(config);
+  }
+}

@@ -1,0 +1,36 @@
+import { LoggerService } from '@nestjs/common';
+import { Logger } from 'pino';
+
+/** Routes Nest's own logging (and every `new Logger(Context)`) into the one pino logger. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.write('info', message, context);
+  }
+  error(message: unknown, stackOrContext?: string, context?: string): void {
+    const ctx = context ?? stackOrContext;
+    if (message instanceof Error) {
+      this.pino.error({ context: ctx, err: message }, message.message);
+    } else {
+      this.pino.error({ context: ctx, ...(context && stackOrContext ? { stack: stackOrContext } : {}) }, String(message));
+    }
+  }
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+  fatal(message: unknown, context?: string): void {
+    this.write('fatal', message, context);
+  }
+
+  private write(level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string): void {
+    if (typeof message === 'object' && message !== null) this.pino[level]({ context, ...message });
+    else this.pino[level]({ context }, String(message));
+  }
+}

@@ -1,0 +1,187 @@
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ProbeModule } from './support/probe.module';
+import { TestApp, startTestApp } from './support/test-app';
+import { TEST_JWT_SECRET } from './support/env';
+import { rawToken, serviceToken, userToken } from './support/tokens';
+
+const now = (): number => Math.floor(Date.now() / 1000);
+const claims = (extra: object = {}): object => ({ sub: 'usr_1', customer_id: 'cus_a', iat: now(), exp: now() + 300, ...extra });
+
+describe('authentication and authorization (HS256)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ imports: [ProbeModule] });
+  });
+  afterAll(() => t.close());
+
+  it('lets public routes through without a token', async () => {
+    expect((await t.request('GET', '/__probe/public')).status).toBe(200);
+    expect((await t.request('GET', '/health')).status).toBe(200);
+  });
+
+  it('refuses a protected route without a token: 401 with a reason', async () => {
+    const res = await t.request('GET', '/__probe/default');
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/Missing Authorization/) });
+  });
+
+  it.each([
+    ['a non-Bearer scheme', { authorization: 'Basic dXNlcjpwYXNz' }, /must be "Bearer/],
+    ['garbage', { authorization: 'Bearer not-a-jwt' }, /three dot-separated parts/],
+    ['a non-JSON header', { authorization: 'Bearer aGVsbG8.e30.sig' }, /header is not JSON/],
+  ])('refuses %s with 401', async (_name, headers, reason) => {
+    const res = await t.request('GET', '/__probe/default', { headers });
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(reason);
+  });
+
+  it('accepts a valid user session and derives tenant and default scopes', async () => {
+    const res = await t.request('GET', '/__probe/default', { token: userToken('cus_a', { subject: 'usr_42' }) });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      kind: 'user',
+      subject: 'usr_42',
+      customerId: 'cus_a',
+      scopes: ['faults:delete', 'faults:read', 'faults:write', 'vault:read', 'vault:write'],
+    });
+  });
+
+  it('reads space-separated scopes and the permissions fallback', async () => {
+    const spaced = rawToken({ alg: 'HS256', typ: 'JWT' }, claims({ scopes: 'vault:read faults:read' }));
+    expect((await t.request('GET', '/__probe/vault-read', { token: spaced })).status).toBe(200);
+    const perms = rawToken({ alg: 'HS256', typ: 'JWT' }, claims({ permissions: ['faults:read'] }));
+    expect((await t.request('GET', '/__probe/vault-read', { token: perms })).status).toBe(403);
+  });
+
+  it('answers 403 naming the missing scope', async () => {
+    const res = await t.request('GET', '/__probe/vault-read', { token: userToken('cus_a', { scopes: ['faults:read'] }) });
+    expect(res.status).toBe(403);
+    expect(res.body.message).toBe('Token lacks required scope: vault:read');
+  });
+
+  it.each([
+    ['alg none', rawToken({ alg: 'none', typ: 'JWT' }, claims(), null), /algorithm none/],
+    ['alg none with a signature', rawToken({ alg: 'none' }, claims()), /algorithm none/],
+    ['RS256 header on an HMAC key', rawToken({ alg: 'RS256' }, claims()), /algorithm RS256/],
+    ['a wrong secret', rawToken({ alg: 'HS256' }, claims(), 'another-secret-another-secret-xx'), /signature is invalid/],
+    ['an expired token', rawToken({ alg: 'HS256' }, claims({ exp: now() - 120 })), /expired/],
+    ['a token without exp', rawToken({ alg: 'HS256' }, { sub: 'usr_1', customer_id: 'cus_a' }), /no expiry/],
+    ['a not-yet-valid token', rawToken({ alg: 'HS256' }, claims({ nbf: now() + 600 })), /not valid yet/],
+    ['a token without tenant', rawToken({ alg: 'HS256' }, claims({ customer_id: undefined })), /tenant claim \(customer_id\)/],
+    ['a token without subject', rawToken({ alg: 'HS256' }, claims({ sub: undefined })), /no subject/],
+    ['a string exp', rawToken({ alg: 'HS256' }, claims({ exp: 'tomorrow' })), /exp must be a number/],
+    ['critical headers', rawToken({ alg: 'HS256', crit: ['x'] }, claims()), /critical/],
+  ])('refuses %s with 401', async (_name, token, reason) => {
+    const res = await t.request('GET', '/__probe/default', { token });
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(reason);
+    expect(res.text).not.toContain(token);
+  });
+
+  it('tells service tokens and user tokens apart', async () => {
+    const service = serviceToken(['vault:use']);
+    expect((await t.request('GET', '/__probe/service', { token: service })).body).toEqual({ subject: 'workflow-runner' });
+    expect((await t.request('GET', '/__probe/service', { token: userToken('cus_a') })).status).toBe(403);
+    expect((await t.request('GET', '/__probe/vault-read', { token: service })).status).toBe(403);
+    expect((await t.request('GET', '/__probe/service', { token: serviceToken(['faults:ingest']) })).status).toBe(403);
+  });
+});
+
+describe('issuer, audience and a custom tenant claim', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ imports: [ProbeModule], env: { JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'netops', JWT_TENANT_CLAIM: 'id' } });
+  });
+  afterAll(() => t.close());
+
+  it('accepts the right issuer and audience with the tenant in `id`', async () => {
+    const token = rawToken({ alg: 'HS256' }, { ...claims({ iss: 'https://idp.example', aud: ['other', 'netops'], id: 'cus_b' }), customer_id: undefined });
+    const res = await t.request('GET', '/__probe/default', { token });
+    expect(res.status).toBe(200);
+    expect(res.body.customerId).toBe('cus_b');
+  });
+
+  it.each([
+    ['wrong issuer', { iss: 'https://evil.example', aud: 'netops', id: 'cus_b' }, /issuer/],
+    ['wrong audience', { iss: 'https://idp.example', aud: 'other', id: 'cus_b' }, /audience/],
+    ['tenant in the default claim only', { iss: 'https://idp.example', aud: 'netops' }, /tenant claim \(id\)/],
+  ])('refuses a %s', async (_name, extra, reason) => {
+    const res = await t.request('GET', '/__probe/default', { token: rawToken({ alg: 'HS256' }, claims(extra)) });
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(reason);
+  });
+});
+
+describe('JWKS (asymmetric keys)', () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ed = generateKeyPairSync('ed25519');
+  let fetches = 0;
+  let server: Server;
+  let t: TestApp;
+
+  const jwk = (key: typeof rsa.publicKey, kid: string): object => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig' });
+  const signWith = (alg: string, kid: string, privateKey: typeof rsa.privateKey, payload: object): string => {
+    const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const input = `${b64({ alg, kid, typ: 'JWT' })}.${b64(payload)}`;
+    const signature =
+      alg === 'ES256'
+        ? sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' })
+        : sign(alg === 'EdDSA' ? null : 'sha256', Buffer.from(input), privateKey);
+    return `${input}.${signature.toString('base64url')}`;
+  };
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      fetches++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk(rsa.publicKey, 'rsa-1'), jwk(ec.publicKey, 'ec-1'), jwk(ed.publicKey, 'ed-1')] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    t = await startTestApp({ imports: [ProbeModule], env: { JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, JWT_JWKS_COOLDOWN_SECONDS: '60' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    server.close();
+  });
+
+  it.each([
+    ['RS256', 'rsa-1', () => rsa.privateKey],
+    ['ES256', 'ec-1', () => ec.privateKey],
+    ['EdDSA', 'ed-1', () => ed.privateKey],
+  ])('accepts %s tokens signed by the provider', async (alg, kid, key) => {
+    const res = await t.request('GET', '/__probe/default', { token: signWith(alg, kid, key(), claims()) });
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses algorithm confusion: HS256 "signed" with the RSA public key', async () => {
+    const publicPem = rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const token = rawToken({ alg: 'HS256', kid: 'rsa-1' }, claims(), publicPem);
+    const res = await t.request('GET', '/__probe/default', { token });
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(/algorithm HS256 is not accepted/);
+  });
+
+  it('refuses the shared secret once JWKS is configured', async () => {
+    const res = await t.request('GET', '/__probe/default', { token: rawToken({ alg: 'HS256' }, claims(), TEST_JWT_SECRET) });
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a key used with another algorithm', async () => {
+    const res = await t.request('GET', '/__probe/default', { token: signWith('RS256', 'ec-1', rsa.privateKey, claims()) });
+    expect(res.status).toBe(401);
+  });
+
+  it('refetches for an unknown kid at most once per cooldown', async () => {
+    const before = fetches;
+    for (let i = 0; i < 5; i++) {
+      const res = await t.request('GET', '/__probe/default', { token: signWith('RS256', `forged-${randomUUID()}`, rsa.privateKey, claims()) });
+      expect(res.status).toBe(401);
+      expect(res.body.message).toMatch(/kid\) is unknown/);
+    }
+    expect(fetches - before).toBeLessThanOrEqual(1);
+  });
+});
