@@ -24,7 +24,7 @@ export function stableStringify(value: unknown): string {
     if (Array.isArray(v)) return v.map(sort);
     if (v !== null && typeof v === 'object') {
       return Object.fromEntries(
-        Object.keys(v as object)
+        Object.keys(v)
           .sort()
           .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
       );

@@ -42,7 +42,7 @@ export class AuthGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer +([^\s]+) *$/i.exec(header) : null;
     if (match === null) throw new UnauthorizedException('Authorization header must be "Bearer <token>"');
     try {
-      const jwt = decodeJwt(match[1]!);
+      const jwt = decodeJwt(match[1]);
       const own = this.ownTokens.find(jwt);
       return own ? await own.verify(jwt) : await this.userTokens.verify(jwt, this.ownTokens.audiences);
     } catch (error) {

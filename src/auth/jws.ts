@@ -71,7 +71,12 @@ export function algorithmForKey(key: KeyObject): JwsAlgorithm | undefined {
       return key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ES256' : undefined;
     case 'ed25519':
       return 'EdDSA';
-    default:
+    case 'dsa':
+    case 'ed448':
+    case 'rsa-pss':
+    case 'x25519':
+    case 'x448':
+    case undefined:
       return undefined;
   }
 }
@@ -116,7 +121,7 @@ function audiences(payload: JwtPayload): string[] {
   const aud = payload.aud;
   if (aud === undefined) return [];
   if (typeof aud === 'string') return [aud];
-  if (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) return aud as string[];
+  if (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) return aud;
   throw new TokenError('Malformed token: aud must be a string or an array of strings');
 }
 

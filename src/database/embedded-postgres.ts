@@ -96,7 +96,7 @@ function initialise(clusterDir: string, options: EmbeddedPostgresOptions, ids: {
     // Leave no half-made cluster behind: the next start would refuse it.
     if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) fs.rmSync(clusterDir, { recursive: true, force: true });
     const stderr = (error as { stderr?: Buffer }).stderr?.toString('utf8').trim();
-    throw new Error(`initdb failed${stderr ? `: ${stderr}` : ''}`);
+    throw new Error(`initdb failed${stderr ? `: ${stderr}` : ''}`, { cause: error });
   } finally {
     fs.rmSync(pwfile, { force: true });
   }

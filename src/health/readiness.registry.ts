@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 export interface ReadinessCheck {
   name: string;
   /** Resolves when healthy; rejects with a message safe to show (no secrets). */
-  check(): Promise<void>;
+  check: () => Promise<void>;
 }
 
 /** Dependencies that must answer before the service takes traffic (database, KMS provider, …). */
@@ -32,6 +32,6 @@ export class ReadinessRegistry {
         }
       }),
     );
-    return Object.fromEntries(results);
+    return Object.fromEntries(results) as Record<string, { status: 'up' | 'down'; error?: string }>;
   }
 }

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../../ormconfig';
@@ -7,12 +10,28 @@ import { runMigrationsLocked } from '../../src/database/run-migrations';
 
 /**
  * One fresh database per test run, on the server the service would use:
- * DATABASE_URL when set, otherwise an embedded PostgreSQL under .data/test.
+ * DATABASE_URL when set, otherwise an embedded PostgreSQL of this run's own
+ * (own folder, own free port, removed afterwards), so parallel runs never meet.
  * Migrations are applied once; every test app then connects to it.
  */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export default async function globalSetup(): Promise<void> {
-  const config = DatabaseConfig.fromEnv({ ...process.env, EMBEDDED_PG_PORT: process.env.TEST_EMBEDDED_PG_PORT ?? '54339' });
-  const server = await openDatabase(config, path.resolve(__dirname, '..', '..', '.data', 'test'));
+  const embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-e2e-'));
+  fs.chmodSync(embeddedDir, 0o755);
+  const config = DatabaseConfig.fromEnv({ ...process.env, EMBEDDED_PG_PORT: String(await freePort()) });
+  const server = await openDatabase(config, embeddedDir);
+  process.env.E2E_EMBEDDED_DIR = config.url === undefined ? embeddedDir : '';
+  if (config.url !== undefined) fs.rmSync(embeddedDir, { recursive: true, force: true });
   const database = `e2e_${Date.now()}_${process.pid}`;
   const admin = new Client({ connectionString: server.url });
   await admin.connect();

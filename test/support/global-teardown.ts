@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Client } from 'pg';
 import { DatabaseLocation } from '../../src/database/open-database';
 
@@ -11,4 +12,5 @@ export default async function globalTeardown(): Promise<void> {
     await admin.end();
   }
   await server?.close();
+  if (process.env.E2E_EMBEDDED_DIR) fs.rmSync(process.env.E2E_EMBEDDED_DIR, { recursive: true, force: true });
 }
