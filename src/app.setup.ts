@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { Logger } from 'pino';
 import { AppConfig } from './config/app.config';
+import { ShutdownState } from './health/shutdown-state';
 import { requestContext } from './logging/request-context';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { buildOpenApiDocument } from './openapi';
@@ -40,8 +41,10 @@ export function nestOptions(logger: Logger): NestApplicationOptions {
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   const config = app.get(AppConfig);
   const fastify = app.getHttpAdapter().getInstance();
+  const shutdown = app.get(ShutdownState);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    if (shutdown.draining) void reply.header('connection', 'close');
     requestContext.run({ requestId: request.id }, done);
   });
   // The API speaks JSON only: a body of any other type is a 415, not a string handed to validation.

@@ -6,6 +6,7 @@ import { configureApp, createFastifyAdapter, nestOptions } from './app.setup';
 import { AppConfig } from './config/app.config';
 import { DatabaseConfig } from './config/database.config';
 import { openDatabase } from './database/open-database';
+import { ShutdownState } from './health/shutdown-state';
 import { createLogger } from './logging/logger';
 
 async function bootstrap(): Promise<void> {
@@ -23,9 +24,13 @@ async function bootstrap(): Promise<void> {
     const timer = setTimeout(() => {
       logger.error('graceful shutdown timed out; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutSeconds * 1000);
+    }, config.shutdownTimeoutSeconds * 1000 + config.shutdownDrainMs);
     timer.unref();
     try {
+      if (app) {
+        app.get(ShutdownState).beginDrain();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+      }
       await app?.close(); // stop accepting, finish in-flight requests, close the pool
     } finally {
       await database.close(); // stop the embedded PostgreSQL, if this process started it

@@ -21,6 +21,8 @@ export class AppConfig {
   readonly rateLimitWindowSeconds!: number;
   /** Seconds a graceful shutdown waits for in-flight requests. */
   readonly shutdownTimeoutSeconds!: number;
+  /** Milliseconds between SIGTERM and closing the listener, while readiness says 503 and connections are closed after each response. */
+  readonly shutdownDrainMs!: number;
 
   static fromEnv(env: Env): AppConfig {
     const r = new EnvReader(env);
@@ -36,6 +38,7 @@ export class AppConfig {
       rateLimitMax: r.int('RATE_LIMIT_MAX', 600, 1, 1_000_000),
       rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
       shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
+      shutdownDrainMs: r.int('SHUTDOWN_DRAIN_MS', 1000, 0, 60_000),
     };
     r.done();
     return Object.freeze(config);

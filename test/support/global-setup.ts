@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -7,6 +6,7 @@ import { createDataSource } from '../../ormconfig';
 import { DatabaseConfig } from '../../src/config/database.config';
 import { openDatabase } from '../../src/database/open-database';
 import { runMigrationsLocked } from '../../src/database/run-migrations';
+import { freePort } from './free-port';
 
 /**
  * One fresh database per test run, on the server the service would use:
@@ -14,17 +14,6 @@ import { runMigrationsLocked } from '../../src/database/run-migrations';
  * (own folder, own free port, removed afterwards), so parallel runs never meet.
  * Migrations are applied once; every test app then connects to it.
  */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export default async function globalSetup(): Promise<void> {
   const embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-e2e-'));
   fs.chmodSync(embeddedDir, 0o755);

@@ -1,0 +1,50 @@
+import { spawnService } from '../support/spawn-service';
+
+const DRAIN_MS = 600;
+
+/**
+ * SIGTERM while requests are in flight. During the drain the service keeps
+ * serving (readiness says 503, responses close their connections); then it
+ * closes the listener, finishes what it accepted and exits 0. A request sent
+ * during the drain never fails; one sent after the listener closed is refused,
+ * as by any stopped instance (the load balancer stopped routing on readiness).
+ */
+describe('graceful shutdown under load', () => {
+  it('finishes every request sent before the listener closes', async () => {
+    const service = await spawnService({ SHUTDOWN_DRAIN_MS: String(DRAIN_MS) });
+    const results: Array<{ sentAt: number; status: number | string }> = [];
+    let sigtermAt = Number.POSITIVE_INFINITY;
+    let stop = false;
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        const sentAt = Date.now();
+        const status = await fetch(`${service.url}/health`).then(
+          (r) => r.status,
+          (error: { cause?: { code?: string } }) => error.cause?.code ?? 'error',
+        );
+        results.push({ sentAt, status });
+      }
+    };
+    const workers = Array.from({ length: 16 }, () => worker());
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    sigtermAt = Date.now();
+    const exit = service.stop('SIGTERM');
+    const readyDuringDrain = await new Promise<number>((resolve) =>
+      setTimeout(() => void fetch(`${service.url}/health/ready`).then((r) => resolve(r.status)), DRAIN_MS / 3),
+    );
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_MS + 400));
+    stop = true;
+    await Promise.all(workers);
+
+    expect(await exit).toBe(0);
+    expect(readyDuringDrain).toBe(503);
+    const beforeClose = results.filter((r) => r.sentAt < sigtermAt + DRAIN_MS - 50);
+    const afterSigterm = beforeClose.filter((r) => r.sentAt >= sigtermAt);
+    expect(beforeClose.length).toBeGreaterThan(100);
+    expect(afterSigterm.length).toBeGreaterThan(10); // the load really continued into the drain
+    expect(beforeClose.filter((r) => r.status !== 200)).toEqual([]);
+    expect(results.some((r) => r.sentAt > sigtermAt + DRAIN_MS + 100 && r.status !== 200)).toBe(true); // and past the close
+    expect(service.logs.some((l) => l.includes('shutting down'))).toBe(true);
+    expect(service.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+  });
+});
