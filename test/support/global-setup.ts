@@ -34,6 +34,7 @@ export default async function globalSetup(): Promise<void> {
   await runMigrationsLocked(dataSource);
   await dataSource.destroy();
 
+  process.env.E2E_LOG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-e2e-logs-'));
   process.env.E2E_SERVER_URL = server.url;
   process.env.DATABASE_URL = url.toString();
   process.env.E2E_DATABASE = database;

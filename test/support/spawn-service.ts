@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from './free-port';
+import { appendLogs } from './secret-ledger';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,7 +31,12 @@ export async function spawnService(env: Record<string, string | undefined> = {})
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      appendLogs(`service:${port}`, logs);
+      resolve(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 60_000;

@@ -9,6 +9,7 @@ import { AuthConfig } from '../../src/config/auth.config';
 import { DatabaseConfig } from '../../src/config/database.config';
 import { Env } from '../../src/config/env';
 import { createLogger } from '../../src/logging/logger';
+import { appendLogs } from './secret-ledger';
 
 /** Config classes rebuilt from the test's environment; feature modules add theirs here. */
 export const CONFIG_CLASSES: Array<Type<unknown> & { fromEnv(env: Env): unknown }> = [AppConfig, DatabaseConfig, AuthConfig];
@@ -93,6 +94,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       }
       return { status: response.status, headers: response.headers, body: parsed as any, text };
     },
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      appendLogs(`test-app:${expect.getState().testPath ?? '?'}`, logs);
+    },
   };
 }

@@ -1,14 +1,15 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { signDevToken } from '../../src/auth/dev-token';
 import { TEST_JWT_SECRET } from './env';
+import { recordSecret } from './secret-ledger';
 
 /** A user session for a tenant; no `scopes` claim means every user scope. */
 export function userToken(customerId: string, options: { scopes?: string[]; subject?: string; expiresInSeconds?: number } = {}): string {
-  return signDevToken({ secret: TEST_JWT_SECRET, customerId, ...options });
+  return recordSecret(signDevToken({ secret: TEST_JWT_SECRET, customerId, ...options }));
 }
 
 export function serviceToken(scopes: string[], subject = 'workflow-runner'): string {
-  return signDevToken({ secret: TEST_JWT_SECRET, service: true, scopes, subject });
+  return recordSecret(signDevToken({ secret: TEST_JWT_SECRET, service: true, scopes, subject }));
 }
 
 /** Hand-built tokens for attacks: any header, any payload, signed (or not) as asked. */
@@ -16,7 +17,7 @@ export function rawToken(header: object, payload: object, secret: string | null 
   const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url');
   const input = `${b64(header)}.${b64(payload)}`;
   const signature = secret === null ? '' : createHmac('sha256', secret).update(input).digest('base64url');
-  return `${input}.${signature}`;
+  return recordSecret(`${input}.${signature}`);
 }
 
 export function newTenant(prefix = 'cus'): string {
