@@ -1,0 +1,107 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, ServiceUnavailableException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { KmsConfig } from '../config/kms.config';
+import { ReadinessRegistry } from '../health/readiness.registry';
+import { EnvelopeCrypto } from './envelope';
+import { KmsKeyChecker } from './kms-key-check';
+import { createKmsProvider } from './kms.factory';
+import { KMS_PROVIDER, KmsProvider } from './kms-provider.interface';
+
+/**
+ * The startup key check, its verdict kept for readiness and for every
+ * operation that encrypts or decrypts: with a wrong key the service answers
+ * 503 and /health/ready names the key, rather than writing unreadable data.
+ */
+@Injectable()
+export class KmsKeyGate implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Kms');
+  private verified = false;
+  private inFlight: Promise<void> | undefined;
+  private lastError: Error | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(KMS_PROVIDER) private readonly kms: KmsProvider,
+    readiness: ReadinessRegistry,
+  ) {
+    readiness.register({
+      name: 'kms',
+      check: async () => {
+        await this.ensureVerified();
+        await this.kms.health();
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.ensureVerified();
+      const active = this.kms.activeKey();
+      this.logger.log(`KMS provider ${this.kms.name} ready; active key ${active.keyId} (version ${active.keyVersion})`);
+    } catch (error) {
+      this.logger.error(`KMS key check failed; the service stays not ready: ${(error as Error).message}`);
+    }
+  }
+
+  /** Runs the key check once (concurrent callers share it); a failure is retried on the next call. */
+  async ensureVerified(): Promise<void> {
+    if (this.verified) return;
+    this.inFlight ??= new KmsKeyChecker(this.dataSource, this.kms).verify().then(
+      () => {
+        this.verified = true;
+        this.lastError = undefined;
+        this.inFlight = undefined;
+      },
+      (error: Error) => {
+        this.lastError = error;
+        this.inFlight = undefined;
+        throw error;
+      },
+    );
+    return this.inFlight;
+  }
+
+  /** For request paths: 503 (message without internals) unless the keys are verified. */
+  async assertUsable(): Promise<void> {
+    try {
+      await this.ensureVerified();
+    } catch {
+      throw new ServiceUnavailableException(`The vault's encryption key failed its startup check${this.lastError && 'keyId' in this.lastError ? ` (key ${String((this.lastError as { keyId?: string }).keyId)})` : ''}; see /health/ready`);
+    }
+  }
+}
+
+@Injectable()
+class KmsProviderCloser implements OnApplicationShutdown {
+  constructor(@Inject(KMS_PROVIDER) private readonly kms: KmsProvider) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.kms.close();
+  }
+}
+
+/** The KMS provider chosen by KMS_PROVIDER, envelope encryption on top of it, and the startup key check. */
+@Global()
+@Module({})
+export class KmsModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: KmsModule,
+      providers: [
+        { provide: KmsConfig, useFactory: () => KmsConfig.fromEnv(process.env) },
+        {
+          provide: KMS_PROVIDER,
+          inject: [KmsConfig],
+          useFactory: (config: KmsConfig) => {
+            const logger = new Logger('Kms');
+            return createKmsProvider(config, (message) => logger.warn(message));
+          },
+        },
+        { provide: EnvelopeCrypto, inject: [KMS_PROVIDER], useFactory: (kms: KmsProvider) => new EnvelopeCrypto(kms) },
+        KmsKeyGate,
+        KmsProviderCloser,
+      ],
+      exports: [KmsConfig, KMS_PROVIDER, EnvelopeCrypto, KmsKeyGate],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, MaxLength } from 'class-validator';
+
+export class ResolveVaultSecretsDto {
+  /** The tenant whose items to resolve (service tokens carry no tenant). */
+  @ApiProperty({ example: 'cus_8f14e45fceea167a' })
+  @IsString()
+  @Length(1, 128)
+  @Matches(/^[^\p{Cc}\s]+$/u, { message: 'customer_id must not contain whitespace or control characters' })
+  customer_id!: string;
+
+  /** 1–100 item names; resolved in one database round trip. */
+  @ApiProperty({ type: [String], minItems: 1, maxItems: 100, example: ['mikrotik-backup-password'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(3, 50, { each: true })
+  names!: string[];
+}
+
+export class ResolvedVaultSecretsDto {
+  @ApiProperty({ example: 'cus_8f14e45fceea167a' })
+  customer_id!: string;
+
+  /** Decrypted values by item name. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { 'mikrotik-backup-password': 's3cr3t-value' } })
+  secrets!: Record<string, string>;
+}
+
+export class VerifyApiKeyDto {
+  @ApiProperty({ example: 'wfk_4Vd1Jp0o3sV0wq6Yb8G2kM7rT9xZ5nQ1cH3eL6aF8uB_1a2B3c' })
+  @IsString()
+  @MaxLength(200)
+  api_key!: string;
+}
+
+export class ApiKeyVerificationDto {
+  /** False for an unknown, malformed, expired or deleted key. */
+  @ApiProperty()
+  valid!: boolean;
+
+  @ApiProperty({ type: String, nullable: true, example: 'vlt_01jb8rmyz3k9e3b1q6x2v4n7tc' })
+  vault_id!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'cus_8f14e45fceea167a' })
+  customer_id!: string | null;
+}

@@ -1,0 +1,64 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type VaultItemKind = 'secret' | 'api_key';
+
+/**
+ * A vault item. An ordinary secret is stored only sealed (envelope encryption:
+ * `ciphertext` under a data key, the data key wrapped by the KMS provider, every
+ * field needed to open it stored beside it). A workflow API key stores only the
+ * SHA-256 of the generated key.
+ */
+@Entity({ name: 'vault_item' })
+@Index('uq_vault_item_customer_name', ['customerId', 'name'], { unique: true })
+@Index('idx_vault_item_customer_id', ['customerId', 'id'])
+@Index('idx_vault_item_customer_expires', ['customerId', 'expiresAt'])
+@Index('idx_vault_item_kms_key', ['kmsProvider', 'kmsKeyId', 'kmsKeyVersion', 'id'])
+@Index('uq_vault_item_api_key_hash', ['apiKeyHash'], { unique: true, where: 'api_key_hash IS NOT NULL' })
+export class VaultItem {
+  @PrimaryColumn({ type: 'varchar', length: 30, primaryKeyConstraintName: 'pk_vault_item' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  customerId!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: VaultItemKind;
+
+  /** Sealed-value layout version; null for API keys. */
+  @Column({ type: 'smallint', nullable: true })
+  encFormat!: number | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  kmsProvider!: string | null;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  kmsKeyId!: string | null;
+
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  kmsKeyVersion!: string | null;
+
+  @Column({ type: 'bytea', nullable: true })
+  wrappedKey!: Buffer | null;
+
+  @Column({ type: 'bytea', nullable: true })
+  ciphertext!: Buffer | null;
+
+  /** SHA-256 of a workflow API key; null for secrets. */
+  @Column({ type: 'bytea', nullable: true })
+  apiKeyHash!: Buffer | null;
+
+  @Column({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+}
