@@ -5,6 +5,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { FaultModule } from './fault/fault.module';
 import { HealthModule } from './health/health.module';
 
 export interface AppModuleOptions {
@@ -17,7 +18,7 @@ export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule, DatabaseModule.forRoot(options.databaseUrl), AuthModule, HealthModule],
+      imports: [ConfigModule, DatabaseModule.forRoot(options.databaseUrl), AuthModule, HealthModule, FaultModule],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { readOrCreateDevSecret, weakSecretReason } from './dev-secret';
+import { Env, EnvReader } from './env';
+
+/** Faults: retention and purge, dashboard tokens and their short links, list cursors. */
+export class FaultConfig {
+  /** Days a fault is kept; its `ttl` is created_at + this. */
+  readonly retentionDays!: number;
+  /** Seconds between two purge runs; 0 disables the scheduled purge. */
+  readonly purgeIntervalSeconds!: number;
+  /** Rows deleted per purge statement (small, so a purge never holds long locks). */
+  readonly purgeBatchSize!: number;
+  /** HS256 key of the dashboard tokens this service mints (secret; never logged). */
+  readonly tokenSecret!: string;
+  /** Key of the HMAC that signs list cursors (secret; derived from the token key unless set). */
+  readonly cursorSecret!: string;
+  /** `short_link` = this + `/` + code. */
+  readonly shortLinkBaseUrl!: string;
+  /**
+   * Where `GET /s/{code}` redirects. `{token}` and `{code}` are substituted; without `{token}`
+   * the token is attached as the `#token=` fragment. Default: this service's `/fault/token/{code}`.
+   */
+  readonly dashboardUrl!: string | undefined;
+  /** At most this many milliseconds a dashboard-token row is cached (revocation latency bound). */
+  readonly tokenCacheMs!: number;
+
+  static fromEnv(env: Env): FaultConfig {
+    const r = new EnvReader(env);
+    let tokenSecret = r.string('FAULT_TOKEN_SECRET');
+    if (tokenSecret === undefined && !r.isProduction) {
+      tokenSecret = readOrCreateDevSecret(path.resolve(r.string('DATA_DIR', '.data')), 'fault-token-secret');
+    } else if (tokenSecret === undefined) {
+      r.fail('FAULT_TOKEN_SECRET', 'is required when NODE_ENV=production');
+    } else if (r.isProduction) {
+      const weakness = weakSecretReason(tokenSecret);
+      if (weakness) r.fail('FAULT_TOKEN_SECRET', weakness);
+    }
+    let cursorSecret = r.string('FAULT_CURSOR_SECRET');
+    if (cursorSecret !== undefined && r.isProduction) {
+      const weakness = weakSecretReason(cursorSecret);
+      if (weakness) r.fail('FAULT_CURSOR_SECRET', weakness);
+    }
+    cursorSecret ??= createHash('sha256')
+      .update(`fault-cursor:${tokenSecret ?? ''}`)
+      .digest('base64url');
+    const port = r.int('PORT', 3000, 0, 65535);
+    const shortLinkBaseUrl = r.url('SHORT_LINK_BASE_URL', ['https', 'http'], `http://localhost:${port}/s`).replace(/\/+$/, '');
+    const dashboardUrl = r.url('DASHBOARD_URL', ['https', 'http']);
+    const config: FaultConfig = {
+      retentionDays: r.int('FAULT_RETENTION_DAYS', 425, 1, 3650),
+      purgeIntervalSeconds: r.int('FAULT_PURGE_INTERVAL_SECONDS', 3600, 0, 86_400),
+      purgeBatchSize: r.int('FAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
+      tokenSecret: tokenSecret ?? '',
+      cursorSecret,
+      shortLinkBaseUrl,
+      dashboardUrl,
+      tokenCacheMs: r.int('FAULT_TOKEN_CACHE_MS', 500, 0, 1000),
+    };
+    r.done();
+    return Object.freeze(config);
+  }
+}

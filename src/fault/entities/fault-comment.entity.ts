@@ -1,0 +1,29 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { FaultEntity } from './fault.entity';
+
+/** A comment on a fault, by the token subject that wrote it; deleted with its fault. */
+@Entity({ name: 'fault_comments' })
+@Index('fault_comments_fault_created_idx', ['faultId', 'createdAt', 'id'])
+export class FaultCommentEntity {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'fault_comments_pkey' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 31 })
+  faultId!: string;
+
+  @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_comments_fault_fk' })
+  fault?: FaultEntity;
+
+  @Column({ type: 'varchar', length: 128 })
+  customerId!: string;
+
+  @Column({ type: 'varchar', length: 256 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 2000 })
+  comment!: string;
+
+  @Column({ type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,28 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** The first response to a `POST /fault` with an Idempotency-Key, replayed for 24 hours. */
+@Entity({ name: 'fault_idempotency_keys' })
+@Index('fault_idempotency_keys_expires_idx', ['expiresAt'])
+export class FaultIdempotencyKeyEntity {
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_idempotency_keys_pkey' })
+  customerId!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 255, primaryKeyConstraintName: 'fault_idempotency_keys_pkey' })
+  key!: string;
+
+  /** SHA-256 of the normalized request (caller kind and body). */
+  @Column({ type: 'char', length: 64 })
+  requestHash!: string;
+
+  @Column({ type: 'integer', nullable: true })
+  responseStatus!: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  responseBody!: unknown;
+
+  @Column({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz' })
+  expiresAt!: Date;
+}

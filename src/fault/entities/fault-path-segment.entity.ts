@@ -1,0 +1,27 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { FaultEntity } from './fault.entity';
+
+/**
+ * One segment of a fault's resource_ancestry_path (e.g. `site_…`), with the
+ * fault's created_at copied in, so `?site=` is an index range read in keyset
+ * order instead of a scan of every path. Written once with the fault.
+ */
+@Entity({ name: 'fault_path_segments' })
+@Index('fault_path_segments_lookup_idx', ['customerId', 'segment', 'createdAt', 'faultId'])
+export class FaultPathSegmentEntity {
+  @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'fault_path_segments_pkey' })
+  faultId!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 512, primaryKeyConstraintName: 'fault_path_segments_pkey' })
+  segment!: string;
+
+  @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_path_segments_fault_fk' })
+  fault?: FaultEntity;
+
+  @Column({ type: 'varchar', length: 128 })
+  customerId!: string;
+
+  @Column({ type: 'timestamptz' })
+  createdAt!: Date;
+}
