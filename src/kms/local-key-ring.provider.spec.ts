@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import { KmsConfig } from '../config/kms.config';
 import { ConfigValidationError } from '../config/env';
 import { LocalKeyRingProvider } from './local-key-ring.provider';
@@ -35,12 +37,12 @@ describe('local key ring', () => {
   });
 
   it('creates a development key file once and reuses it', () => {
-    const dir = `${require('node:os').tmpdir()}/kms-dev-${process.pid}-${Date.now()}`;
+    const dir = `${os.tmpdir()}/kms-dev-${process.pid}-${Date.now()}`;
     const a = KmsConfig.fromEnv({ DATA_DIR: dir });
     const b = KmsConfig.fromEnv({ DATA_DIR: dir });
     expect(a.local!.devKeyFile).toContain(dir);
     expect(a.local!.keys[0].material.equals(b.local!.keys[0].material)).toBe(true);
-    require('node:fs').rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('requires the provider-specific variables', () => {
