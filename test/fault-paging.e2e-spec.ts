@@ -80,8 +80,8 @@ describe('GET /fault paging', () => {
       let pages = 0;
       try {
         do {
-          const qs = new URLSearchParams({ ...filters, limit: '7', ...(cursor ? { cursor } : {}) });
-          const res = await t.request('GET', `/fault?${qs.toString()}`, { token });
+          const qs: URLSearchParams = new URLSearchParams({ ...filters, limit: '7', ...(cursor ? { cursor } : {}) });
+          const res: { status: number; body: any } = await t.request('GET', `/fault?${qs.toString()}`, { token });
           expect(res.status).toBe(200);
           expect(res.body.meta.count).toBe(res.body.data.length);
           expect(res.body.data.length).toBeLessThanOrEqual(7);
