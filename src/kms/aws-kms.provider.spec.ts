@@ -25,7 +25,7 @@ function fakeKms() {
   });
   const requestHandler = {
     handle: async (request: { headers: Record<string, string>; body: string | Uint8Array; hostname: string; path: string; protocol: string }) => {
-      const body = JSON.parse(Buffer.from(request.body).toString('utf8')) as Record<string, any>;
+      const body = JSON.parse(typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body)) as Record<string, any>;
       const target = request.headers['x-amz-target'];
       captured.push({ target, url: `${request.protocol}//${request.hostname}${request.path}`, authorization: request.headers.authorization, body });
       const blobFor = (plaintext: Buffer) => {
