@@ -161,7 +161,7 @@ describe('vault key rotation', () => {
     const idle = await runRewrap(env, []);
     expect(idle.code).toBe(0);
     expect(idle.output.join('\n')).toMatch(/finished: 0 re-wrapped/);
-  });
+  }, 120_000);
 
   it('after removing key 1 every value still resolves and API keys still verify', async () => {
     for (const t of apps.splice(0)) await t.close();

@@ -74,28 +74,30 @@ export class VaultRepository {
 
   /** Inserts the item and its audit record atomically; DuplicateNameError when the name is taken. */
   async insert(item: VaultItem, who: AuditActor): Promise<void> {
-    try {
-      await this.dataSource.transaction(async (m) => {
-        await m.insert(VaultItem, item);
-        await this.audit(m, who, { customerId: item.customerId, vaultId: item.id, itemName: item.name, action: 'create', outcome: 'success' });
-      });
-    } catch (error) {
-      if (isDuplicateName(error)) throw new DuplicateNameError();
-      throw error;
-    }
+    // ON CONFLICT DO NOTHING rather than a failed statement: a taken name is an answer, not a database error to log.
+    const inserted = await this.dataSource.transaction(async (m) => {
+      const result = await m.createQueryBuilder().insert().into(VaultItem).values(item).orIgnore().returning('id').execute();
+      if ((result.raw as unknown[]).length === 0) return false;
+      await this.audit(m, who, { customerId: item.customerId, vaultId: item.id, itemName: item.name, action: 'create', outcome: 'success' });
+      return true;
+    });
+    if (!inserted) throw new DuplicateNameError();
   }
 
   /** Saves the changed fields and the audit record atomically; false when the item vanished meanwhile. */
   async update(customerId: string, id: string, changes: Partial<VaultItem>, who: AuditActor, name: string): Promise<boolean> {
     try {
       return await this.dataSource.transaction(async (m) => {
+        // Checked first so the usual conflict is an answer, not a failed statement; the unique index still decides races.
+        const taken = await m.query<unknown[]>('SELECT 1 FROM vault_item WHERE customer_id = $1 AND name = $2 AND id <> $3', [customerId, changes.name, id]);
+        if (taken.length > 0) throw new DuplicateNameError();
         const result = await m.update(VaultItem, { customerId, id }, changes);
         if (!result.affected) return false;
         await this.audit(m, who, { customerId, vaultId: id, itemName: name, action: 'update', outcome: 'success' });
         return true;
       });
     } catch (error) {
-      if (isDuplicateName(error)) throw new DuplicateNameError();
+      if (error instanceof DuplicateNameError || isDuplicateName(error)) throw new DuplicateNameError();
       throw error;
     }
   }
