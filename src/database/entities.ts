@@ -1,7 +1,9 @@
 import { FAULT_ENTITIES } from '../fault/entities';
+import { KMS_ENTITIES } from '../kms/kms-key-check.entity';
+import { VAULT_ENTITIES } from '../vault/entities';
 
 /**
  * Every TypeORM entity of the service, one list per feature module.
  * A feature adds its list here when it adds tables (and a migration).
  */
-export const ENTITIES: Function[] = [...FAULT_ENTITIES];
+export const ENTITIES: Function[] = [...FAULT_ENTITIES, ...KMS_ENTITIES, ...VAULT_ENTITIES];

@@ -8,12 +8,13 @@ import { AppConfig } from '../../src/config/app.config';
 import { AuthConfig } from '../../src/config/auth.config';
 import { DatabaseConfig } from '../../src/config/database.config';
 import { Env } from '../../src/config/env';
+import { KmsConfig } from '../../src/config/kms.config';
 import { FaultConfig } from '../../src/config/fault.config';
 import { createLogger } from '../../src/logging/logger';
 import { appendLogs } from './secret-ledger';
 
 /** Config classes rebuilt from the test's environment; feature modules add theirs here. */
-export const CONFIG_CLASSES: Array<Type<unknown> & { fromEnv(env: Env): unknown }> = [AppConfig, DatabaseConfig, AuthConfig, FaultConfig];
+export const CONFIG_CLASSES: Array<Type<unknown> & { fromEnv(env: Env): unknown }> = [AppConfig, DatabaseConfig, AuthConfig, FaultConfig, KmsConfig];
 
 export interface RequestOptions {
   token?: string;
