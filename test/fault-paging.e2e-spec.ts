@@ -177,6 +177,9 @@ describe('GET /fault paging', () => {
       ['severity=LOW&severity=HIGH'],
       ['unknown=1'],
       [`site=${'s'.repeat(513)}`],
+      ['type=a%00b'],
+      ['from=2025-10-01T00:00:00%2B99:00'],
+      ['from=+275761-01-01T00:00:00Z'],
     ])('refuses %s with 400', async (qs) => {
       expect((await t.request('GET', `/fault?${qs}`, { token })).status).toBe(400);
     });

@@ -101,6 +101,9 @@ describe('Faults API', () => {
       ['numeric type', { type: 7 }],
       ['unknown property', { status: 'resolved' }],
       ['server-set id', { id: 'flt_x' }],
+      ['NUL in message', { message: 'a\u0000b' }],
+      ['NUL in cause', { cause: 'a\u0000b' }],
+      ['array as message', { message: ['a'] }],
     ])('refuses %s with 400', async (_name, overrides) => {
       const res = await create(validBody(overrides));
       expect(res.status).toBe(400);

@@ -63,6 +63,9 @@ export class FaultService {
       resourceId: query.resource_id,
       site: query.site,
     };
+    for (const [name, value] of [['from', filters.from], ['to', filters.to]] as const) {
+      if (value !== undefined && Number.isNaN(value.getTime())) throw new BadRequestException(`${name} is not a valid date`);
+    }
     if (filters.from && filters.to && filters.from.getTime() >= filters.to.getTime()) {
       throw new BadRequestException('from must be before to');
     }

@@ -13,10 +13,14 @@ const trimToNull = ({ value }: { value: unknown }): unknown => {
 
 export const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** PostgreSQL text cannot hold NUL: refuse it as bad input rather than fail in the database. */
+const NoNul = (): PropertyDecorator => Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL characters' });
+
 export class CreateFaultDto {
   @ApiProperty({ example: 'dev_2j4k2l2j3k4l2j3k4', maxLength: 128 })
   @Transform(trim)
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(128)
   resource_id!: string;
@@ -24,6 +28,7 @@ export class CreateFaultDto {
   @ApiProperty({ example: 'wantunnel-monitor', maxLength: 128 })
   @Transform(trim)
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(128)
   microservice_id!: string;
@@ -31,6 +36,7 @@ export class CreateFaultDto {
   @ApiProperty({ example: 'wantunnel', maxLength: 128 })
   @Transform(trim)
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(128)
   type!: string;
@@ -43,6 +49,7 @@ export class CreateFaultDto {
   @ApiProperty({ example: "WAN tunnel 'Primary link (WAN1)' is down", maxLength: 500 })
   @Transform(trim)
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(500)
   message!: string;
@@ -51,6 +58,7 @@ export class CreateFaultDto {
   @Transform(trimToNull)
   @IsOptional()
   @IsString()
+  @NoNul()
   @MaxLength(2000)
   cause?: string | null;
 
@@ -58,6 +66,7 @@ export class CreateFaultDto {
   @Transform(trimToNull)
   @IsOptional()
   @IsString()
+  @NoNul()
   @MaxLength(512)
   resource_ancestry_path?: string | null;
 
@@ -66,6 +75,7 @@ export class CreateFaultDto {
   @Transform(trim)
   @IsOptional()
   @IsString()
+  @NoNul()
   @Matches(TENANT_PATTERN, { message: 'customer_id must be 1-128 letters, digits, "_" or "-"' })
   customer_id?: string;
 }
@@ -81,6 +91,7 @@ export class UpdateFaultDto {
   @Transform(trim)
   @ValidateIf((o: UpdateFaultDto) => o.message !== undefined)
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(500)
   message?: string;
@@ -90,6 +101,7 @@ export class UpdateFaultDto {
   @Transform(trimToNull)
   @IsOptional()
   @IsString()
+  @NoNul()
   @MaxLength(2000)
   cause?: string | null;
 
@@ -104,6 +116,7 @@ export class AddFaultCommentDto {
   @ApiProperty({ minLength: 1, maxLength: 2000, example: 'ISP confirmed an outage in the area.' })
   @Transform(trim)
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(2000)
   comment!: string;
@@ -126,6 +139,7 @@ export class ListFaultsQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @NoNul()
   @MaxLength(1024)
   cursor?: string;
 
@@ -155,6 +169,7 @@ export class ListFaultsQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(128)
   type?: string;
@@ -162,6 +177,7 @@ export class ListFaultsQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(128)
   resource_id?: string;
@@ -170,6 +186,7 @@ export class ListFaultsQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @NoNul()
   @IsNotEmpty()
   @MaxLength(512)
   site?: string;

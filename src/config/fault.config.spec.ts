@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigValidationError } from './env';
+import { FaultConfig } from './fault.config';
+
+describe('FaultConfig', () => {
+  const strong = 'k3J9x!Qw7Zp2Lm8Vb4Nc6Rt1Yh5Gf0Ds';
+
+  it('has the documented defaults', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-config-'));
+    const config = FaultConfig.fromEnv({ DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      retentionDays: 425,
+      purgeIntervalSeconds: 3600,
+      purgeBatchSize: 500,
+      shortLinkBaseUrl: 'http://localhost:3000/s',
+      dashboardUrl: undefined,
+      tokenCacheMs: 500,
+    });
+    // Development: a random key generated once into DATA_DIR and reused.
+    expect(config.tokenSecret.length).toBeGreaterThanOrEqual(32);
+    expect(FaultConfig.fromEnv({ DATA_DIR: dataDir }).tokenSecret).toBe(config.tokenSecret);
+    expect(fs.readFileSync(path.join(dataDir, 'secrets', 'fault-token-secret'), 'utf8').trim()).toBe(config.tokenSecret);
+    expect(config.cursorSecret).not.toBe(config.tokenSecret);
+  });
+
+  it('reads every variable', () => {
+    const config = FaultConfig.fromEnv({
+      FAULT_RETENTION_DAYS: '30',
+      FAULT_PURGE_INTERVAL_SECONDS: '0',
+      FAULT_PURGE_BATCH_SIZE: '50',
+      FAULT_TOKEN_SECRET: strong,
+      FAULT_CURSOR_SECRET: `${strong}-cursor`,
+      SHORT_LINK_BASE_URL: 'https://flt.example.com/s/',
+      DASHBOARD_URL: 'https://dash.example.com/?t={token}',
+      FAULT_TOKEN_CACHE_MS: '250',
+    });
+    expect(config).toEqual({
+      retentionDays: 30,
+      purgeIntervalSeconds: 0,
+      purgeBatchSize: 50,
+      tokenSecret: strong,
+      cursorSecret: `${strong}-cursor`,
+      shortLinkBaseUrl: 'https://flt.example.com/s',
+      dashboardUrl: 'https://dash.example.com/?t={token}',
+      tokenCacheMs: 250,
+    });
+  });
+
+  it('requires a strong FAULT_TOKEN_SECRET in production', () => {
+    expect(() => FaultConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(/FAULT_TOKEN_SECRET is required/);
+    expect(() => FaultConfig.fromEnv({ NODE_ENV: 'production', FAULT_TOKEN_SECRET: 'changeme-changeme-changeme-changeme' })).toThrow(/placeholder/);
+    expect(() => FaultConfig.fromEnv({ NODE_ENV: 'production', FAULT_TOKEN_SECRET: 'short' })).toThrow(/at least 32/);
+    expect(FaultConfig.fromEnv({ NODE_ENV: 'production', FAULT_TOKEN_SECRET: strong }).tokenSecret).toBe(strong);
+  });
+
+  it.each([
+    ['FAULT_RETENTION_DAYS', '0'],
+    ['FAULT_RETENTION_DAYS', 'soon'],
+    ['FAULT_PURGE_BATCH_SIZE', '0'],
+    ['FAULT_TOKEN_CACHE_MS', '1001'],
+    ['SHORT_LINK_BASE_URL', 'not a url'],
+    ['DASHBOARD_URL', 'ftp://dash.example.com'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong, [name]: value })).toThrow(ConfigValidationError);
+  });
+});
