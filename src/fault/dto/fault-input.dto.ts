@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { FAULT_SEVERITIES, FAULT_STATUSES, type FaultSeverity, type FaultStatus } from '../entities/fault.entity';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -14,7 +14,14 @@ const trimToNull = ({ value }: { value: unknown }): unknown => {
 export const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** PostgreSQL text cannot hold NUL: refuse it as bad input rather than fail in the database. */
-const NoNul = (): PropertyDecorator => Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL characters' });
+const NoNul = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'noNul',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !value.includes('\u0000'),
+      defaultMessage: (args) => `${args?.property ?? 'value'} must not contain NUL characters`,
+    },
+  });
 
 export class CreateFaultDto {
   @ApiProperty({ example: 'dev_2j4k2l2j3k4l2j3k4', maxLength: 128 })
