@@ -5,7 +5,7 @@ import { ReadinessRegistry } from '../health/readiness.registry';
 import { EnvelopeCrypto } from './envelope';
 import { KmsKeyChecker } from './kms-key-check';
 import { createKmsProvider } from './kms.factory';
-import { KMS_PROVIDER, KmsProvider } from './kms-provider.interface';
+import { KMS_PROVIDER, KmsKeyError, KmsProvider } from './kms-provider.interface';
 
 /**
  * The startup key check, its verdict kept for readiness and for every
@@ -66,7 +66,8 @@ export class KmsKeyGate implements OnApplicationBootstrap {
     try {
       await this.ensureVerified();
     } catch {
-      throw new ServiceUnavailableException(`The vault's encryption key failed its startup check${this.lastError && 'keyId' in this.lastError ? ` (key ${String((this.lastError as { keyId?: string }).keyId)})` : ''}; see /health/ready`);
+      const keyId = this.lastError instanceof KmsKeyError ? this.lastError.keyId : undefined;
+      throw new ServiceUnavailableException(`The vault's encryption key${keyId ? ` ${keyId}` : ''} failed its check; see /health/ready`);
     }
   }
 }

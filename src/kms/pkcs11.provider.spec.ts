@@ -52,6 +52,17 @@ describeHsm('PKCS#11 provider on SoftHSM2', () => {
     await expect(crypto.open({ ...sealed, wrappedKey: { ...sealed.wrappedKey, keyVersion: '00' } }, binding)).rejects.toThrow(/not the key/);
   });
 
+  it('reopens its session when the token drops it (HSM restart) and carries on', async () => {
+    provider = Pkcs11Provider.open(settings);
+    const crypto = new EnvelopeCrypto(provider);
+    const sealed = await crypto.seal('survives', binding);
+    const token = (provider as unknown as { token: { lib: { C_CloseSession(s: unknown): void }; session: unknown } }).token;
+    token.lib.C_CloseSession(token.session);
+    expect(await crypto.open(sealed, binding)).toBe('survives');
+    expect(await crypto.open(await crypto.seal('after', binding), binding)).toBe('after');
+    await expect(provider.health()).resolves.toBeUndefined();
+  });
+
   it('refuses a wrong PIN, an unknown token and a missing key label, naming them', () => {
     expect(() => Pkcs11Provider.open({ ...settings, pin: '000000' })).toThrow(/cannot log in/);
     expect(() => Pkcs11Provider.open({ ...settings, tokenLabel: 'no-such-token' })).toThrow(/no-such-token/);

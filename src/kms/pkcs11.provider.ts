@@ -5,6 +5,8 @@ import { DataKey, KeyContext, KeyRef, KmsKeyError, KmsProvider, WrappedKey, keyC
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** Errors that mean the session or token went away (HSM restart, network HSM failover), not bad data. */
+const SESSION_LOST = /CKR_(SESSION_HANDLE_INVALID|SESSION_CLOSED|DEVICE_REMOVED|DEVICE_ERROR|TOKEN_NOT_PRESENT|USER_NOT_LOGGED_IN|CRYPTOKI_NOT_INITIALIZED)/;
 
 interface KeyObject {
   handle: pkcs11js.Handle;
@@ -87,7 +89,7 @@ class TokenSession {
  */
 export class Pkcs11Provider implements KmsProvider {
   readonly name = 'pkcs11' as const;
-  private readonly token = new TokenSession();
+  private token = new TokenSession();
   private readonly keys = new Map<string, KeyObject>();
   private active!: KeyRef;
 
@@ -114,6 +116,12 @@ export class Pkcs11Provider implements KmsProvider {
       key = this.token.findAesKey(label);
       if (key !== undefined) this.keys.set(label, key);
     }
+    return key;
+  }
+
+  private requireKey(label: string): KeyObject {
+    const key = this.key(label);
+    if (key === undefined) throw new KmsKeyError(`key "${label}" is not on PKCS#11 token "${this.settings.tokenLabel}"`, label);
     return key;
   }
 
@@ -148,9 +156,11 @@ export class Pkcs11Provider implements KmsProvider {
     const key = this.key(ref.keyId);
     if (key === undefined) throw new KmsKeyError(`the active key "${ref.keyId}" is no longer on the token`, ref.keyId);
     const iv = randomBytes(IV_BYTES);
-    const { lib, session } = this.token;
-    lib.C_EncryptInit(session, this.mechanism(iv, keyContextAad(ref, context)), key.handle);
-    const sealed = lib.C_Encrypt(session, plaintext, Buffer.alloc(plaintext.length + TAG_BYTES));
+    const sealed = this.withSession(() => {
+      const { lib, session } = this.token;
+      lib.C_EncryptInit(session, this.mechanism(iv, keyContextAad(ref, context)), this.requireKey(ref.keyId).handle);
+      return lib.C_Encrypt(session, plaintext, Buffer.alloc(plaintext.length + TAG_BYTES));
+    });
     return { ...ref, ciphertext: Buffer.concat([iv, sealed]) };
   }
 
@@ -163,12 +173,15 @@ export class Pkcs11Provider implements KmsProvider {
     }
     const blob = wrapped.ciphertext;
     if (blob.length < IV_BYTES + TAG_BYTES + 1) throw new KmsKeyError(`wrapped data key under "${wrapped.keyId}" is truncated`, wrapped.keyId);
-    const { lib, session } = this.token;
     try {
-      lib.C_DecryptInit(session, this.mechanism(blob.subarray(0, IV_BYTES), keyContextAad(wrapped, context)), key.handle);
-      const body = blob.subarray(IV_BYTES);
-      return Buffer.from(lib.C_Decrypt(session, body, Buffer.alloc(body.length)));
-    } catch {
+      return this.withSession(() => {
+        const { lib, session } = this.token;
+        lib.C_DecryptInit(session, this.mechanism(blob.subarray(0, IV_BYTES), keyContextAad(wrapped, context)), this.requireKey(wrapped.keyId).handle);
+        const body = blob.subarray(IV_BYTES);
+        return Buffer.from(lib.C_Decrypt(session, body, Buffer.alloc(body.length)));
+      });
+    } catch (error) {
+      if (error instanceof KmsKeyError) throw error;
       throw new KmsKeyError(`data key under "${wrapped.keyId}" does not unwrap: tampered, or bound to another item`, wrapped.keyId);
     }
   }
@@ -178,9 +191,39 @@ export class Pkcs11Provider implements KmsProvider {
     return { mechanism: pkcs11js.CKM_AES_GCM, parameter };
   }
 
+  /**
+   * Runs a token operation; when the session is gone (HSM restarted, failover) it
+   * opens a new one once and retries, so the service recovers without a restart.
+   */
+  private withSession<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      if (!SESSION_LOST.test((error as Error).message)) throw error;
+      this.reconnect((error as Error).message);
+      return operation();
+    }
+  }
+
+  private reconnect(reason: string): void {
+    try {
+      this.token.close();
+    } catch {
+      // the old session is unusable anyway
+    }
+    this.keys.clear();
+    const token = new TokenSession();
+    try {
+      token.open(this.settings);
+    } catch (error) {
+      throw new KmsKeyError(`PKCS#11 session lost (${reason.split(':')[0]}) and could not be reopened: ${(error as Error).message}`, this.active.keyId);
+    }
+    this.token = token;
+  }
+
   async health(): Promise<void> {
     // A fresh lookup (not the cache) proves the session and the key are still there.
-    const key = this.token.findAesKey(this.active.keyId);
+    const key = this.withSession(() => this.token.findAesKey(this.active.keyId));
     if (key === undefined) throw new KmsKeyError(`the active key "${this.active.keyId}" is no longer on the token`, this.active.keyId);
   }
 
