@@ -287,6 +287,10 @@ describe('Workflows Vault API', () => {
       expect((await resolve(fresh, [...names, 'bulk-100'])).status).toBe(400);
       expect((await resolve(fresh, [])).status).toBe(400);
       expect((await t.request('POST', '/internal/vault/resolve', { token: runner, body: { names: ['abc'] } })).status).toBe(400);
+      expect((await resolve(fresh, ['nul\u0000name'])).status).toBe(400);
+      expect((await resolve('cus\u0000x', ['bulk-001'])).status).toBe(400);
+      expect((await resolve(fresh, ['ab'])).status).toBe(400);
+      expect((await resolve(fresh, ['x'.repeat(51)])).status).toBe(400);
       expect((await t.request('POST', '/internal/vault/resolve', { token: runner, body: { customer_id: fresh, names: 'bulk-001' } })).status).toBe(400);
     });
   });
@@ -341,6 +345,8 @@ describe('Workflows Vault API', () => {
 
     it('refuses a secret on create or update, keeps the prefix on rename, and cannot be resolved', async () => {
       expect((await create({ name: `api-key:${uniq()}`, secret: 'mine' })).status).toBe(400);
+      expect((await create({ name: 'api-key:' })).status).toBe(400);
+      expect((await create({ name: 'nul\u0000name', secret: 'x' })).status).toBe(400);
       const made = await create({ name: `api-key:${uniq('ren')}` });
       allSecrets.push(recordSecret(made.body.api_key as string));
       bodies.pop();

@@ -70,6 +70,7 @@ export class VaultService implements OnApplicationBootstrap {
     const customerId = tenantOf(principal);
     const now = this.clock.now();
     const isApiKey = dto.name.startsWith(API_KEY_PREFIX);
+    if (dto.name === API_KEY_PREFIX) throw new ValidationFailedException([{ field: 'name', message: `name needs something after the ${API_KEY_PREFIX} prefix` }]);
     if (isApiKey && dto.secret !== undefined) {
       throw new ValidationFailedException([{ field: 'secret', message: `secret must not be given for an ${API_KEY_PREFIX} item: the service generates the key` }]);
     }
@@ -119,6 +120,7 @@ export class VaultService implements OnApplicationBootstrap {
     if (isApiKey && dto.secret !== undefined) {
       throw new ValidationFailedException([{ field: 'secret', message: 'the value of a workflow API key cannot be set; create a new api-key: item instead' }]);
     }
+    if (dto.name === API_KEY_PREFIX) throw new ValidationFailedException([{ field: 'name', message: `name needs something after the ${API_KEY_PREFIX} prefix` }]);
     if (dto.name.startsWith(API_KEY_PREFIX) !== isApiKey) {
       throw new ValidationFailedException([
         { field: 'name', message: isApiKey ? `a workflow API key's name must keep the ${API_KEY_PREFIX} prefix` : `an ordinary item cannot be renamed to an ${API_KEY_PREFIX} name` },

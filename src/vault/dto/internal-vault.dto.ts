@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { VAULT_NAME_PATTERN } from './vault-item-input.dto';
 
 export class ResolveVaultSecretsDto {
   /** The tenant whose items to resolve (service tokens carry no tenant). */
@@ -16,6 +17,7 @@ export class ResolveVaultSecretsDto {
   @ArrayMaxSize(100)
   @IsString({ each: true })
   @Length(3, 50, { each: true })
+  @Matches(VAULT_NAME_PATTERN, { each: true, message: 'each name must be a vault item name (no control characters, no surrounding whitespace)' })
   names!: string[];
 }
 
