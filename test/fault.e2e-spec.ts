@@ -239,6 +239,16 @@ describe('Faults API', () => {
       expect(list.body.data[0].comments).toEqual(second.body.comments);
     });
 
+    it('keeps the order of comments written within the same millisecond', async () => {
+      const { body: f } = await create();
+      let last;
+      for (const comment of ['one', 'two', 'three', 'four']) {
+        last = await t.request('POST', `/fault/${f.id}/comment`, { token, body: { comment } });
+      }
+      expect(last.body.comments.map((c: { comment: string }) => c.comment)).toEqual(['one', 'two', 'three', 'four']);
+      expect(new Set(last.body.comments.map((c: { created_at: string }) => c.created_at)).size).toBe(1);
+    });
+
     it.each([
       [0, 400],
       [1, 201],

@@ -1,11 +1,12 @@
 import { BadRequestException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../auth/clock';
 import { Principal } from '../auth/principal';
 import { FAULT_ID_PATTERN, newFaultId } from '../common/ids';
 import { toApiTimestamp, toApiTimestampOrNull } from '../common/timestamps';
 import { FaultConfig } from '../config/fault.config';
+import { newCommentId } from './comment-id';
 import { humanizeDuration } from './duration';
 import { AddFaultCommentDto, CreateFaultDto, ListFaultsQueryDto, UpdateFaultDto } from './dto/fault-input.dto';
 import { FaultDto, FaultListDto, toFaultDto } from './dto/fault.dto';
@@ -209,7 +210,7 @@ export class FaultService {
       const fault = await this.faults.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
       if (fault === null) throw new NotFoundException('Fault not found');
       const comment = new FaultCommentEntity();
-      comment.id = randomUUID();
+      comment.id = newCommentId(now);
       comment.faultId = fault.id;
       comment.customerId = customerId;
       comment.userId = principal.subject;
