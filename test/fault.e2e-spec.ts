@@ -241,12 +241,12 @@ describe('Faults API', () => {
 
     it('keeps the order of comments written within the same millisecond', async () => {
       const { body: f } = await create();
-      let last;
+      let comments: Array<{ comment: string; created_at: string }> = [];
       for (const comment of ['one', 'two', 'three', 'four']) {
-        last = await t.request('POST', `/fault/${f.id}/comment`, { token, body: { comment } });
+        comments = (await t.request('POST', `/fault/${f.id}/comment`, { token, body: { comment } })).body.comments;
       }
-      expect(last.body.comments.map((c: { comment: string }) => c.comment)).toEqual(['one', 'two', 'three', 'four']);
-      expect(new Set(last.body.comments.map((c: { created_at: string }) => c.created_at)).size).toBe(1);
+      expect(comments.map((c) => c.comment)).toEqual(['one', 'two', 'three', 'four']);
+      expect(new Set(comments.map((c) => c.created_at)).size).toBe(1);
     });
 
     it.each([
