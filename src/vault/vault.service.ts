@@ -165,6 +165,8 @@ export class VaultService implements OnApplicationBootstrap {
 
   /** For the workflow runner: the values of a tenant's named items, all or nothing. */
   async resolve(principal: Principal, customerId: string, names: string[]): Promise<ResolvedVaultSecretsDto> {
+    // Before the lookup: with unverified keys nothing is stamped as used or audited as resolved.
+    await this.keys.assertUsable();
     const now = this.clock.now();
     const rows = await this.repo.resolve(customerId, names, now, this.who(principal, now));
     const byName = new Map(rows.map((r) => [r.name, r]));
@@ -174,7 +176,6 @@ export class VaultService implements OnApplicationBootstrap {
     if (expired.length > 0) throw new GoneException(`Vault items expired: ${expired.join(', ')}`);
     const apiKeys = rows.filter((r) => r.kind !== 'secret').map((r) => r.name);
     if (apiKeys.length > 0) throw new BadRequestException(`Workflow API keys have no value to resolve: ${apiKeys.join(', ')}`);
-    await this.keys.assertUsable();
     const secrets: Record<string, string> = {};
     await Promise.all(
       rows.map(async (row) => {
