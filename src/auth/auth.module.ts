@@ -1,5 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app.config';
+import { PostgresRateLimitStore } from '../rate-limit/postgres-rate-limit.store';
 import { MemoryRateLimitStore, RateLimitStore } from '../rate-limit/rate-limit.store';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { AuthGuard } from './auth.guard';
@@ -14,7 +17,12 @@ import { UserTokenVerifier } from './user-token.verifier';
     Clock,
     UserTokenVerifier,
     TokenVerifierRegistry,
-    { provide: RateLimitStore, useClass: MemoryRateLimitStore },
+    {
+      provide: RateLimitStore,
+      inject: [AppConfig, DataSource],
+      useFactory: (config: AppConfig, dataSource: DataSource) =>
+        config.rateLimitStore === 'postgres' ? new PostgresRateLimitStore(dataSource) : new MemoryRateLimitStore(),
+    },
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],

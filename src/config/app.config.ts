@@ -19,6 +19,8 @@ export class AppConfig {
   /** Requests allowed per principal (or client address for public routes) per window. */
   readonly rateLimitMax!: number;
   readonly rateLimitWindowSeconds!: number;
+  /** `memory`: per instance, no I/O. `postgres`: shared by every instance on the database. */
+  readonly rateLimitStore!: 'memory' | 'postgres';
   /** Seconds a graceful shutdown waits for in-flight requests. */
   readonly shutdownTimeoutSeconds!: number;
   /** Milliseconds between SIGTERM and closing the listener, while readiness says 503 and connections are closed after each response. */
@@ -37,6 +39,7 @@ export class AppConfig {
       bodyLimitBytes: 64 * 1024,
       rateLimitMax: r.int('RATE_LIMIT_MAX', 600, 1, 1_000_000),
       rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
+      rateLimitStore: r.oneOf('RATE_LIMIT_STORE', ['memory', 'postgres'] as const, 'memory'),
       shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
       shutdownDrainMs: r.int('SHUTDOWN_DRAIN_MS', 1000, 0, 60_000),
     };
