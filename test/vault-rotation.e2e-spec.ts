@@ -207,4 +207,36 @@ describe('vault key rotation', () => {
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.body)).not.toContain('rot-');
   });
+  it('a value the service changes during the re-wrap keeps the service\'s write (the re-wrap skips it)', async () => {
+    for (const t of apps.splice(0)) await t.close();
+    const k3 = localKey('rot3');
+    const ring = `${k2.entry},${k3.entry}`;
+    const t = await start(ring);
+    const [{ id: racedId }] = await query<{ id: string }>(`SELECT id FROM vault_item WHERE name = 'rot-00'`);
+    const newValue = secretValue('raced');
+    const inner = createKmsProvider(KmsConfig.fromEnv({ KMS_LOCAL_KEYS: ring }), () => undefined);
+    let raced = false;
+    const kms = Object.assign(Object.create(inner) as typeof inner, {
+      wrapKey: async (plaintext: Buffer, context: { tenant: string; item: string }) => {
+        if (!raced && context.item === racedId) {
+          raced = true;
+          const put = await t.request('PUT', `/workflows/vault/${racedId}`, { token: user, body: { name: 'rot-00', secret: newValue } });
+          expect(put.status).toBe(200);
+        }
+        return inner.wrapKey(plaintext, context);
+      },
+    });
+    const ds = await createDataSource(url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      const result = await rewrapVault(ds, kms, { batchSize: 10, pauseMs: 0 });
+      expect(result).toMatchObject({ total: 41, rewrapped: 40, skipped: 1, failed: 0 });
+    } finally {
+      await ds.destroy();
+      await inner.close();
+    }
+    values.set('rot-00', newValue);
+    expect(await keysInUse()).toEqual([`${k3.id}=41`]);
+    const res = await resolveAll(t);
+    expect(res.body.secrets).toEqual(Object.fromEntries(values));
+  });
 });
