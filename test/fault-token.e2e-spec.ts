@@ -213,8 +213,8 @@ describe('Fault dashboard tokens and short links', () => {
       expect(res.body[0].message).toBe('fault 102');
     });
 
-    it('answers 404 for unknown codes and garbage', async () => {
-      for (const id of ['AAAAAAAAAAAA', 'short', 'a.b.c', 'x'.repeat(2000), encodeURIComponent('../../etc')]) {
+    it('answers 404 for unknown codes, garbage, and tokens it did not mint', async () => {
+      for (const id of ['AAAAAAAAAAAA', 'short', 'a.b.c', 'x'.repeat(2000), encodeURIComponent('../../etc'), user]) {
         expect((await t.request('GET', `/fault/token/${id}`)).status).toBe(404);
       }
     });

@@ -188,6 +188,9 @@ describe('Faults API', () => {
       clock.advance(60_000);
       const again = await t.request('PATCH', `/fault/${f.id}`, { token, body: { status: 'resolved' } });
       expect(again.body.resolved_at).toBe(resolved.body.resolved_at);
+      const resolvedList = await t.request('GET', '/fault?status=resolved', { token });
+      expect(resolvedList.body.data.map((x: { id: string }) => x.id)).toEqual([f.id]);
+      expect((await t.request('GET', '/fault?status=unresolved', { token })).body.data).toEqual([]);
       const reopened = await t.request('PATCH', `/fault/${f.id}`, { token, body: { status: 'unresolved', severity: 'CRITICAL', message: 'Still down', cause: null } });
       expect(reopened.body).toMatchObject({ status: 'unresolved', resolved_at: null, severity: 'CRITICAL', message: 'Still down', cause: null });
     });
@@ -291,9 +294,10 @@ describe('Faults API', () => {
   describe('GET /fault/top_faults', () => {
     it('ranks the 10 resources with most faults in the last 14 days, with samples, durations and names', async () => {
       const base = clock.now().getTime();
-      // 12 resources: res_00 has 12 faults, res_01 has 11, … res_11 has 1. One older than 14 days for res_11.
+      // 12 resources: res_00 has 12 faults in the window, res_01 has 11, … res_11 has 1 — and 6 more older
+      // than 14 days, which would put it in the top 10 if the window were ignored.
       clock.current = new Date(base - 15 * 86_400_000);
-      await create(validBody({ resource_id: 'res_11' }));
+      for (let i = 0; i < 6; i++) await create(validBody({ resource_id: 'res_11' }));
       clock.current = new Date(base - 3 * 3600_000);
       for (let r = 0; r < 12; r++) {
         for (let i = 0; i < 12 - r; i++) {
