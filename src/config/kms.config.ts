@@ -33,6 +33,16 @@ export interface AwsKmsSettings {
 }
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Secrets stay readable by code but out of JSON.stringify and console/util.inspect output. */
+function hidden<T extends object, K extends string, V>(target: T, key: K, value: V): T & Record<K, V> {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: false });
+  return target as T & Record<K, V>;
+}
+
+function localKey(id: string, material: Buffer): LocalKey {
+  return hidden({ id }, 'material', material);
+}
 const DEV_KEY_ID = 'dev';
 
 /** Parses `id:base64-of-32-bytes,…` (also newline-separated, for key files). */
@@ -59,7 +69,7 @@ export function parseLocalKeys(raw: string, variable: string, r: EnvReader): Loc
       r.fail(variable, `key id "${id}" appears twice`);
       continue;
     }
-    keys.push({ id, material });
+    keys.push(localKey(id, material));
   }
   return keys;
 }
@@ -101,7 +111,7 @@ export class KmsConfig {
         } else if (file === undefined) {
           const dataDir = path.resolve(r.string('DATA_DIR', '.data'));
           const secret = readOrCreateDevSecret(dataDir, 'kms-local-key');
-          local = { keys: [{ id: DEV_KEY_ID, material: Buffer.from(secret, 'base64url') }], devKeyFile: path.join(dataDir, 'secrets', 'kms-local-key') };
+          local = { keys: [localKey(DEV_KEY_ID, Buffer.from(secret, 'base64url'))], devKeyFile: path.join(dataDir, 'secrets', 'kms-local-key') };
         }
         break;
       }
@@ -111,12 +121,10 @@ export class KmsConfig {
           if (value === undefined) r.fail(name, 'is required when KMS_PROVIDER=pkcs11');
           return value ?? '';
         };
-        pkcs11 = {
-          modulePath: required('PKCS11_MODULE_PATH'),
-          tokenLabel: required('PKCS11_TOKEN_LABEL'),
-          pin: required('PKCS11_PIN'),
-          keyLabel: required('PKCS11_KEY_LABEL'),
-        };
+        const modulePath = required('PKCS11_MODULE_PATH');
+        const tokenLabel = required('PKCS11_TOKEN_LABEL');
+        const pin = required('PKCS11_PIN');
+        pkcs11 = hidden({ modulePath, tokenLabel, keyLabel: required('PKCS11_KEY_LABEL') }, 'pin', pin);
         break;
       }
       case 'aws-kms': {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import { inspect } from 'node:util';
 import { KmsConfig } from '../config/kms.config';
 import { ConfigValidationError } from '../config/env';
 import { LocalKeyRingProvider } from './local-key-ring.provider';
@@ -34,6 +35,21 @@ describe('local key ring', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain(secret);
     }
+  });
+
+  it('keeps key material and the PIN out of JSON and inspect output', () => {
+    const material = b64();
+    const config = KmsConfig.fromEnv({ KMS_LOCAL_KEYS: `k1:${material}` });
+    expect(config.local!.keys[0].material).toHaveLength(32);
+    const hex = Buffer.from(material, 'base64').toString('hex');
+    for (const text of [JSON.stringify(config), inspect(config, { depth: 10 })]) {
+      expect(text).not.toContain(material);
+      expect(text).not.toContain(hex);
+      expect(text).not.toMatch(/material/);
+    }
+    const hsm = KmsConfig.fromEnv({ KMS_PROVIDER: 'pkcs11', PKCS11_MODULE_PATH: '/x.so', PKCS11_TOKEN_LABEL: 't', PKCS11_PIN: 'pin-1234-secret', PKCS11_KEY_LABEL: 'k' });
+    expect(hsm.pkcs11!.pin).toBe('pin-1234-secret');
+    expect(JSON.stringify(hsm)).not.toContain('pin-1234-secret');
   });
 
   it('creates a development key file once and reuses it', () => {
