@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../ormconfig';
@@ -238,5 +240,26 @@ describe('vault key rotation', () => {
     expect(await keysInUse()).toEqual([`${k3.id}=41`]);
     const res = await resolveAll(t);
     expect(res.body.secrets).toEqual(Object.fromEntries(values));
+  });
+  it('in development without KMS_LOCAL_KEYS creates a key file in DATA_DIR, warns, and reuses it', async () => {
+    for (const t of apps.splice(0)) await t.close();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vault-dev-key-'));
+    try {
+      const t = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: '', DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
+      apps.push(t);
+      expect(t.logs.some((l) => l.includes('KMS_LOCAL_KEYS is not set') && l.includes(path.join(dataDir, 'secrets', 'kms-local-key')))).toBe(true);
+      expect(fs.statSync(path.join(dataDir, 'secrets', 'kms-local-key')).mode & 0o777).toBe(0o600);
+      expect((await t.request('GET', '/health/ready')).status).toBe(200);
+      const created = await t.request('POST', '/workflows/vault', { token: user, body: { name: 'dev-key-item', secret: 'dev-key-value' } });
+      expect(created.status).toBe(201);
+      await t.close();
+      apps.splice(0);
+      const again = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: '', DATA_DIR: dataDir } });
+      apps.push(again);
+      const res = await again.request('POST', '/internal/vault/resolve', { token: runner, body: { customer_id: tenant, names: ['dev-key-item'] } });
+      expect(res.body.secrets).toEqual({ 'dev-key-item': 'dev-key-value' });
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

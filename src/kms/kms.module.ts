@@ -22,6 +22,7 @@ export class KmsKeyGate implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(KMS_PROVIDER) private readonly kms: KmsProvider,
+    private readonly config: KmsConfig,
     readiness: ReadinessRegistry,
   ) {
     readiness.register({
@@ -34,6 +35,11 @@ export class KmsKeyGate implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Logged here rather than when the provider is built, so it goes through the application's logger.
+    const devKeyFile = this.config.local?.devKeyFile;
+    if (devKeyFile !== undefined) {
+      this.logger.warn(`KMS_LOCAL_KEYS is not set: using the development key file ${devKeyFile}. Set KMS_LOCAL_KEYS in any shared or production deployment.`);
+    }
     try {
       await this.ensureVerified();
       const active = this.kms.activeKey();
@@ -93,10 +99,8 @@ export class KmsModule {
         {
           provide: KMS_PROVIDER,
           inject: [KmsConfig],
-          useFactory: (config: KmsConfig) => {
-            const logger = new Logger('Kms');
-            return createKmsProvider(config, (message) => logger.warn(message));
-          },
+          // Warnings (the development key file) are logged by KmsKeyGate at bootstrap.
+          useFactory: (config: KmsConfig) => createKmsProvider(config, () => undefined),
         },
         { provide: EnvelopeCrypto, inject: [KMS_PROVIDER], useFactory: (kms: KmsProvider) => new EnvelopeCrypto(kms) },
         KmsKeyGate,
