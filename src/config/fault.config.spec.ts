@@ -36,16 +36,23 @@ describe('FaultConfig', () => {
       DASHBOARD_URL: 'https://dash.example.com/?t={token}',
       FAULT_TOKEN_CACHE_MS: '250',
     });
-    expect(config).toEqual({
+    expect(config.tokenSecret).toBe(strong);
+    expect(config.cursorSecret).toBe(`${strong}-cursor`);
+    expect({ ...config }).toEqual({
       retentionDays: 30,
       purgeIntervalSeconds: 0,
       purgeBatchSize: 50,
-      tokenSecret: strong,
-      cursorSecret: `${strong}-cursor`,
       shortLinkBaseUrl: 'https://flt.example.com/s',
       dashboardUrl: 'https://dash.example.com/?t={token}',
       tokenCacheMs: 250,
     });
+  });
+
+  it('never shows its keys when logged or serialized', () => {
+    const config = FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong });
+    expect(JSON.stringify(config)).not.toContain(strong);
+    expect(Object.keys(config)).not.toContain('tokenSecret');
+    expect(Object.keys(config)).not.toContain('cursorSecret');
   });
 
   it('requires a strong FAULT_TOKEN_SECRET in production', () => {

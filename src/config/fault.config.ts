@@ -47,17 +47,22 @@ export class FaultConfig {
     const port = r.int('PORT', 3000, 0, 65535);
     const shortLinkBaseUrl = r.url('SHORT_LINK_BASE_URL', ['https', 'http'], `http://localhost:${port}/s`).replace(/\/+$/, '');
     const dashboardUrl = r.url('DASHBOARD_URL', ['https', 'http']);
-    const config: FaultConfig = {
+    const config = {
       retentionDays: r.int('FAULT_RETENTION_DAYS', 425, 1, 3650),
       purgeIntervalSeconds: r.int('FAULT_PURGE_INTERVAL_SECONDS', 3600, 0, 86_400),
       purgeBatchSize: r.int('FAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
-      tokenSecret: tokenSecret ?? '',
-      cursorSecret,
       shortLinkBaseUrl,
       dashboardUrl,
       tokenCacheMs: r.int('FAULT_TOKEN_CACHE_MS', 500, 0, 1000),
     };
     r.done();
-    return Object.freeze(config);
+    // The keys are readable by the code but not enumerable, so a logged or serialized config shows neither.
+    for (const [key, value] of [
+      ['tokenSecret', tokenSecret ?? ''],
+      ['cursorSecret', cursorSecret],
+    ] as const) {
+      Object.defineProperty(config, key, { value, enumerable: false, writable: false });
+    }
+    return Object.freeze(config as FaultConfig);
   }
 }
