@@ -293,6 +293,25 @@ describe('Fault dashboard tokens and short links', () => {
       }
     });
 
+    it('after a key rotation: old JWTs are refused, codes still work and hand out a token under the new key', async () => {
+      const rotated = await startTestApp({ env: { FAULT_TOKEN_SECRET: 'rotated-fault-token-secret-9b8c7d6e5f4a3b2c1d0e', DASHBOARD_URL: 'https://d.example.com/{token}' } });
+      try {
+        const f = await createFault();
+        const { token, code } = await mint();
+        expect((await rotated.request('GET', '/fault', { token })).status).toBe(401);
+        expect((await rotated.request('GET', `/fault/token/${token}`)).status).toBe(404);
+        expect((await rotated.request('GET', `/fault/token/${code}`)).status).toBe(200);
+        const res = await rotated.request('GET', `/s/${code}`);
+        const fresh = decodeURIComponent(res.headers.get('location')!.replace('https://d.example.com/', ''));
+        expect(fresh).not.toBe(token);
+        expect(decode(fresh).payload).toEqual(decode(token).payload);
+        const list = await rotated.request('GET', '/fault', { token: fresh });
+        expect(list.body.data.map((x: { id: string }) => x.id)).toEqual([f.id]);
+      } finally {
+        await rotated.close();
+      }
+    });
+
     it('answers 404 for unknown or malformed codes', async () => {
       for (const code of ['AAAAAAAAAAAA', 'abc', 'has-dash-00000', 'x'.repeat(40)]) {
         expect((await t.request('GET', `/s/${code}`)).status).toBe(404);
