@@ -57,6 +57,12 @@ describe('GET /fault paging', () => {
       ['resource_id and type', { resource_id: 'dev_2', type: 'wan-degradation' }, (f) => f.resource_id === 'dev_2' && f.type === 'wan-degradation'],
     ];
 
+    it('pages 50 at a time by default', async () => {
+      const res = await t.request('GET', '/fault', { token });
+      expect(res.body.meta).toEqual({ count: 50, cursor: expect.any(String), has_more: true });
+      expect(res.body.data).toHaveLength(50);
+    });
+
     it.each(cases)('%s: every matching fault exactly once, in order', async (_name, filters, matches) => {
       let writing = true;
       let writes = 0;
