@@ -110,6 +110,9 @@ describe('Workflows Vault API', () => {
       expect((await t.request('POST', '/workflows/vault', { token: user, rawBody: '{"name":' })).status).toBe(400);
       expect((await create({ name: 42, secret: 'x' })).status).toBe(400);
       expect((await create({ name: ' padded', secret: 'x' })).status).toBe(400);
+      expect((await t.request('POST', '/workflows/vault', { token: user, rawBody: JSON.stringify({ name: uniq(), secret: 'a' }).replace('"a"', '"a\\ud800b"') })).status).toBe(400);
+      expect((await t.request('POST', '/workflows/vault', { token: user, rawBody: `{"name":"bad\\udc00name","secret":"x"}` })).status).toBe(400);
+      expect((await create({ name: uniq('emoji'), secret: '🔑'.repeat(2000) })).status).toBe(201);
     });
 
     it('409 on a duplicate name within a tenant; the same name is fine in another tenant', async () => {

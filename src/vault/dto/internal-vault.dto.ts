@@ -7,7 +7,7 @@ export class ResolveVaultSecretsDto {
   @ApiProperty({ example: 'cus_8f14e45fceea167a' })
   @IsString()
   @Length(1, 128)
-  @Matches(/^[^\p{Cc}\s]+$/u, { message: 'customer_id must not contain whitespace or control characters' })
+  @Matches(/^[^\p{Cc}\p{Cs}\s]+$/u, { message: 'customer_id must not contain whitespace or control characters' })
   customer_id!: string;
 
   /** 1–100 item names; resolved in one database round trip. */

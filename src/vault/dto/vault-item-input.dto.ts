@@ -2,8 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
-/** No control characters, no leading or trailing whitespace. */
-export const VAULT_NAME_PATTERN = /^(?!\s)(?!.*\s$)[^\p{Cc}]+$/su;
+/** No control characters, no lone surrogates, no leading or trailing whitespace. */
+export const VAULT_NAME_PATTERN = /^(?!\s)(?!.*\s$)[^\p{Cc}\p{Cs}]+$/su;
+/** Well-formed Unicode: a lone surrogate would silently become U+FFFD when stored. */
+export const WELL_FORMED_TEXT = /^\P{Cs}*$/su;
 /** An ISO 8601 date-time with an explicit zone, so it means the same instant everywhere. */
 export const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 export const API_KEY_PREFIX = 'api-key:';
@@ -21,6 +23,7 @@ export class CreateVaultItemDto {
   @IsOptional()
   @IsString()
   @Length(1, 2000)
+  @Matches(WELL_FORMED_TEXT, { message: 'secret must be well-formed Unicode text' })
   secret?: string;
 
   /** Must be in the future; omit or null for no expiry. */
@@ -45,6 +48,7 @@ export class UpdateVaultItemDto {
   @IsOptional()
   @IsString()
   @Length(1, 2000)
+  @Matches(WELL_FORMED_TEXT, { message: 'secret must be well-formed Unicode text' })
   secret?: string;
 
   /** Omit to keep, null to clear, or a future date-time. */
