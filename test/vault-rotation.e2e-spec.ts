@@ -208,7 +208,13 @@ describe('vault key rotation', () => {
     const res = await resolveAll(t);
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.body)).not.toContain('rot-');
-  });
+    // The re-wrap cannot move what it cannot open: it fails loudly, lists the items, and changes nothing.
+    const run = await runRewrap({ DATABASE_URL: url, KMS_LOCAL_KEYS: k1.entry }, ['--batch-size', '20']);
+    expect(run.code).toBe(1);
+    expect(run.output.join('\n')).toMatch(/finished: 0 re-wrapped to key rot1-[0-9a-f]+, 0 changed meanwhile, 41 failed/);
+    expect(run.output.join('\n')).toMatch(/41 values could not be unwrapped .*: vlt_/);
+    expect(await keysInUse()).toEqual([`${k2.id}=41`]);
+  }, 60_000);
   it('a value the service changes during the re-wrap keeps the service\'s write (the re-wrap skips it)', async () => {
     for (const t of apps.splice(0)) await t.close();
     const k3 = localKey('rot3');
