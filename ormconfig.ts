@@ -3,6 +3,7 @@ import { DatabaseConfig } from './src/config/database.config';
 import { ENTITIES } from './src/database/entities';
 import { MIGRATIONS } from './src/database/migrations';
 import { SnakeNamingStrategy } from './src/database/snake-naming.strategy';
+import { TypeOrmLogger } from './src/database/typeorm-logger';
 
 /**
  * The one TypeORM DataSource definition, used by the service (through
@@ -20,7 +21,9 @@ export function dataSourceOptions(url: string, config: DatabaseConfig): DataSour
     synchronize: false,
     migrationsRun: false,
     namingStrategy: new SnakeNamingStrategy(),
-    logging: config.logQueries ? 'all' : ['error', 'warn', 'migration'],
+    logger: new TypeOrmLogger(config.logQueries),
+    logging: true,
+    maxQueryExecutionTime: 1000,
     poolSize: config.poolSize,
     extra: {
       connectionTimeoutMillis: config.connectTimeoutMs,

@@ -14,13 +14,21 @@ interface FastifyLikeError {
 /** PostgreSQL/driver conditions that mean "the database is not available right now". */
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 
-function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
+/** Duck-typed: errors raised inside Node's own modules may come from another realm (e.g. under jest), failing `instanceof Error`. */
+type ErrorLike = { message: string; name?: string; code?: string; driverError?: { code?: string } };
+
+function errorLike(value: unknown): ErrorLike | undefined {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' ? (value as ErrorLike) : undefined;
+}
+
+function isDatabaseUnavailable(exception: unknown): boolean {
+  const error = errorLike(exception);
+  if (error === undefined) return false;
+  const code = error.code ?? error.driverError?.code;
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(
-    error.message,
-  );
+  // TypeORM releases a transaction's connection when the server drops it; the commit then fails with this.
+  if (error.name === 'QueryRunnerAlreadyReleasedError') return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
 }
 
 const FASTIFY_MESSAGES: Record<string, string> = {
@@ -72,13 +80,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return this.shape(fastify.statusCode, message);
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      this.logger.warn(`database unavailable: ${errorLike(exception)?.message ?? 'unknown'}`);
       return this.shape(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unavailable; retry shortly');
     }
     if (exception instanceof QueryFailedError) {
       this.logger.error(`query failed: ${exception.message}`, exception.stack);
     } else {
-      this.logger.error(exception instanceof Error ? exception : String(exception));
+      const error = errorLike(exception);
+      this.logger.error(error ? `${error.message}` : String(exception), (exception as { stack?: string }).stack);
     }
     return this.shape(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
