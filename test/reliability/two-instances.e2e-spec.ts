@@ -1,0 +1,85 @@
+import { Client } from 'pg';
+import { SpawnedService, spawnService } from '../support/spawn-service';
+import { newTenant, userToken } from '../support/tokens';
+
+/**
+ * Two instances on one fresh database, started at the same moment: migrations
+ * do not collide; what one writes the other reads; a dashboard token revoked on
+ * one is refused by the other within a second; rate limits hold across both.
+ */
+describe('two instances on one database', () => {
+  const name = `two_${Date.now()}_${process.pid}`;
+  let a: SpawnedService;
+  let b: SpawnedService;
+
+  const admin = async <T>(url: string, work: (c: Client) => Promise<T>): Promise<T> => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    await admin(process.env.E2E_SERVER_URL!, (c) => c.query(`CREATE DATABASE "${name}"`));
+    const url = new URL(process.env.E2E_SERVER_URL!);
+    url.pathname = `/${name}`;
+    const env = { DATABASE_URL: url.toString(), DB_MIGRATIONS_RUN: 'true', RATE_LIMIT_STORE: 'postgres', RATE_LIMIT_MAX: '20', RATE_LIMIT_WINDOW_SECONDS: '3600' };
+    [a, b] = await Promise.all([spawnService(env), spawnService(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await admin(process.env.E2E_SERVER_URL!, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  });
+
+  const call = async (s: SpawnedService, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${s.url}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      redirect: 'manual',
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  it('applied every migration exactly once', async () => {
+    const url = new URL(process.env.E2E_SERVER_URL!);
+    url.pathname = `/${name}`;
+    const rows = await admin(url.toString(), (c) => c.query('SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name'));
+    expect(rows.rows.length).toBeGreaterThan(0);
+    expect(rows.rows.every((r: { n: number }) => r.n === 1)).toBe(true);
+  });
+
+  it('reads through one what was written through the other', async () => {
+    const token = userToken(newTenant());
+    const created = await call(a, 'POST', '/fault', token, {
+      resource_id: 'dev_two', microservice_id: 'two-instances', type: 'site', severity: 'LOW', message: 'written on A',
+    });
+    expect(created.status).toBe(201);
+    const read = await call(b, 'GET', `/fault/${created.body.id}`, token);
+    expect(read.status).toBe(200);
+    expect(read.body.message).toBe('written on A');
+  });
+
+  it('refuses on one a dashboard token revoked on the other within a second', async () => {
+    const token = userToken(newTenant());
+    const minted = await call(a, 'POST', '/fault/token', token, { expire_after_minutes: 60 });
+    expect(minted.status).toBe(200);
+    expect((await call(b, 'GET', '/fault', minted.body.token)).status).toBe(200);
+    expect((await call(a, 'DELETE', `/fault/token/${minted.body.token}`, token)).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await call(b, 'GET', '/fault', minted.body.token)).status).toBe(401);
+    expect((await call(b, 'GET', `/fault/token/${minted.body.token}`)).status).toBe(404);
+  });
+
+  it('holds one rate limit across both instances', async () => {
+    const token = userToken(newTenant());
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await call(i % 2 === 0 ? a : b, 'GET', '/fault?limit=1', token)).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+  });
+});
