@@ -11,6 +11,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
 import { createDataSource } from '../ormconfig';
 import { AuthConfig } from '../src/config/auth.config';
 import { DatabaseConfig } from '../src/config/database.config';
@@ -79,14 +80,16 @@ async function main(): Promise<void> {
   const dbConfig = DatabaseConfig.fromEnv({ ...process.env, EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54349' });
   const database = await openDatabase(dbConfig, dataDir, (m) => console.error(m));
   const children: ChildProcess[] = [];
+  let dataSource: DataSource | undefined;
   const cleanup = async (): Promise<void> => {
+    if (dataSource?.isInitialized) await dataSource.destroy();
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r))));
     await database.close();
   };
   try {
     const env = { ...process.env, DATA_DIR: dataDir };
-    const dataSource = await createDataSource(database.url, dbConfig).initialize();
+    dataSource = await createDataSource(database.url, dbConfig).initialize();
     await runMigrationsLocked(dataSource);
     const faultConfig = FaultConfig.fromEnv(env);
     const tenant = quick ? 'cus_bench_quick' : 'cus_bench';
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const service = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
       cwd: ROOT,
-      env: { ...env, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_MAX: '100000000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'development' },
+      env: { ...env, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_MAX: '1000000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'development' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(service);
@@ -148,7 +151,6 @@ async function main(): Promise<void> {
     }
     const peakMb = peakRssMb(service.pid!);
     const token = await measureTokenVerification(ctx.jwtSecret, quick ? 2000 : 50_000);
-    await dataSource.destroy();
 
     const byName = (needle: string): CaseResult | undefined => results.find((r) => r.name === needle);
     const vaultGet = byName('GET /workflows/vault/{id}');
