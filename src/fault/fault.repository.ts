@@ -168,15 +168,22 @@ export class FaultRepository {
   async commentsOf(customerId: string, faultIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, FaultCommentEntity[]>> {
     const byFault = new Map<string, FaultCommentEntity[]>(faultIds.map((id) => [id, []]));
     if (faultIds.length === 0) return byFault;
-    const comments = await manager
-      .getRepository(FaultCommentEntity)
-      .createQueryBuilder('c')
-      .where('c.customerId = :customerId AND c.faultId IN (:...faultIds)', { customerId, faultIds })
-      .orderBy('c.faultId')
-      .addOrderBy('c.createdAt', 'ASC')
-      .addOrderBy('c.id', 'ASC')
-      .getMany();
-    for (const comment of comments) byFault.get(comment.faultId)?.push(comment);
+    // Hand-written like the list itself: it runs once per page, so the query builder's overhead counts.
+    const rows = await manager.query<Array<{ id: string; fault_id: string; customer_id: string; user_id: string; comment: string; created_at: Date }>>(
+      `SELECT id, fault_id, customer_id, user_id, comment, created_at FROM fault_comments
+       WHERE customer_id = $1 AND fault_id = ANY($2::varchar[]) ORDER BY fault_id, created_at, id`,
+      [customerId, faultIds],
+    );
+    for (const row of rows) {
+      const comment = new FaultCommentEntity();
+      comment.id = row.id;
+      comment.faultId = row.fault_id;
+      comment.customerId = row.customer_id;
+      comment.userId = row.user_id;
+      comment.comment = row.comment;
+      comment.createdAt = row.created_at;
+      byFault.get(row.fault_id)?.push(comment);
+    }
     return byFault;
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { VaultAction, VaultEvent, VaultOutcome } from './entities/vault-event.entity';
-import { VaultItem, VaultItemKind } from './entities/vault-item.entity';
+import { VaultItem, VaultItemKind, VaultItemMetadata } from './entities/vault-item.entity';
 
 /** Who did it, for the audit trail. */
 export interface AuditActor {
@@ -42,6 +42,34 @@ export interface ApiKeyRow {
 
 export class DuplicateNameError extends Error {}
 
+/** What metadata reads need: never the sealed value or a key hash, which stay in the database. */
+const METADATA_COLUMNS = 'id, customer_id, name, kind, created_at, updated_at, expires_at, last_used_at';
+
+interface MetadataRow {
+  id: string;
+  customer_id: string;
+  name: string;
+  kind: VaultItemKind;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+}
+
+
+function toMetadata(row: MetadataRow): VaultItemMetadata {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    name: row.name,
+    kind: row.kind,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
 function isDuplicateName(error: unknown): boolean {
   const driver = (error as QueryFailedError & { driverError?: { code?: string; constraint?: string } }).driverError;
   return error instanceof QueryFailedError && driver?.code === '23505' && driver.constraint === 'uq_vault_item_customer_name';
@@ -52,8 +80,9 @@ function isDuplicateName(error: unknown): boolean {
 export class VaultRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  list(customerId: string): Promise<VaultItem[]> {
-    return this.dataSource.getRepository(VaultItem).find({ where: { customerId }, order: { id: 'DESC' } });
+  async list(customerId: string): Promise<VaultItemMetadata[]> {
+    const rows = await this.dataSource.query<MetadataRow[]>(`SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 ORDER BY id DESC`, [customerId]);
+    return rows.map(toMetadata);
   }
 
   /** Items expiring in (now, until], soonest first. */
@@ -68,8 +97,9 @@ export class VaultRepository {
       .getMany();
   }
 
-  findById(customerId: string, id: string): Promise<VaultItem | null> {
-    return this.dataSource.getRepository(VaultItem).findOne({ where: { customerId, id } });
+  async findById(customerId: string, id: string): Promise<VaultItemMetadata | null> {
+    const rows = await this.dataSource.query<MetadataRow[]>(`SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 AND id = $2`, [customerId, id]);
+    return rows.length === 0 ? null : toMetadata(rows[0]);
   }
 
   /** Inserts the item and its audit record atomically; DuplicateNameError when the name is taken. */

@@ -12,7 +12,7 @@ import { ApiKeyVerificationDto, ResolvedVaultSecretsDto } from './dto/internal-v
 import { VaultEventPageDto, toVaultEventDto } from './dto/vault-event.dto';
 import { CreatedVaultItemDto, VaultItemDto, toVaultItemDto } from './dto/vault-item.dto';
 import { API_KEY_PREFIX, CreateVaultItemDto, ListVaultEventsQueryDto, ListVaultItemsQueryDto, UpdateVaultItemDto } from './dto/vault-item-input.dto';
-import { VaultItem } from './entities/vault-item.entity';
+import { VaultItem, VaultItemMetadata } from './entities/vault-item.entity';
 import { AuditActor, DuplicateNameError, ResolvedRow, VaultRepository } from './vault.repository';
 
 const DAY_MS = 86_400_000;
@@ -199,7 +199,7 @@ export class VaultService implements OnApplicationBootstrap {
     return { valid: true, vault_id: row.id, customer_id: row.customerId };
   }
 
-  private async find(principal: Principal, vaultId: string): Promise<VaultItem> {
+  private async find(principal: Principal, vaultId: string): Promise<VaultItemMetadata> {
     const customerId = tenantOf(principal);
     if (!VAULT_ID_PATTERN.test(vaultId)) throw new NotFoundException(NOT_FOUND);
     const item = await this.repo.findById(customerId, vaultId);

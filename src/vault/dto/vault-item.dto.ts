@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { toApiTimestamp, toApiTimestampOrNull } from '../../common/timestamps';
-import { VaultItem, VaultItemKind } from '../entities/vault-item.entity';
+import { VaultItemKind, VaultItemMetadata } from '../entities/vault-item.entity';
 
 /** A vault item's metadata. The secret itself is never returned. */
 export class VaultItemDto {
@@ -37,7 +37,7 @@ export class CreatedVaultItemDto extends VaultItemDto {
 }
 
 /** Whitelists the fields a client may see: never the sealed value, wrapped key or key hash. */
-export function toVaultItemDto(item: VaultItem): VaultItemDto {
+export function toVaultItemDto(item: VaultItemMetadata): VaultItemDto {
   return {
     id: item.id,
     name: item.name,

@@ -62,3 +62,6 @@ export class VaultItem {
   @Column({ type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 }
+
+/** An item's metadata only (no sealed value, no wrapped key, no hash): what reads and responses need. */
+export type VaultItemMetadata = Pick<VaultItem, 'id' | 'customerId' | 'name' | 'kind' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'lastUsedAt'>;
