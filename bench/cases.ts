@@ -27,9 +27,13 @@ async function api<T>(ctx: BenchContext, method: string, path: string, token: st
 export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
   const user = signDevToken({ secret: ctx.jwtSecret, customerId: ctx.tenant, subject: 'usr_bench', expiresInSeconds: 4 * 3600 });
   const smallUser = signDevToken({ secret: ctx.jwtSecret, customerId: ctx.smallTenant, subject: 'usr_bench', expiresInSeconds: 4 * 3600 });
+  // Write cases go to a tenant of their own, so the read cases see the same data all run long.
+  const writer = signDevToken({ secret: ctx.jwtSecret, customerId: `${ctx.tenant}_writes`, subject: 'usr_bench', expiresInSeconds: 4 * 3600 });
   const runner = signDevToken({ secret: ctx.jwtSecret, service: true, scopes: ['vault:use', 'faults:ingest'], expiresInSeconds: 4 * 3600 });
   const auth = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
+  // Earlier runs wrote into the read tenant: take those out so every run reads the same data.
+  await ctx.dataSource.query(`DELETE FROM vault_item WHERE customer_id = $1 AND name LIKE 'bench-new-%'`, [ctx.tenant]);
   // Vault items, created through the API (so they are sealed exactly as in production); a rerun tops up.
   const existing = await api<Array<{ id: string; name: string }>>(ctx, 'GET', '/workflows/vault', user);
   const have = new Set(existing.map((i) => i.name));
@@ -73,7 +77,7 @@ export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
       name: 'POST /workflows/vault',
       method: 'POST',
       path: '/workflows/vault',
-      headers: auth(user),
+      headers: auth(writer),
       body: () => ({ name: `bench-new-${unique()}`, secret: 'a-new-secret-value-for-the-benchmark' }),
       expect: 201,
     },
@@ -100,11 +104,11 @@ export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
       name: 'POST /fault',
       method: 'POST',
       path: '/fault',
-      headers: auth(user),
+      headers: auth(writer),
       body: () => ({ resource_id: 'dev_bench', microservice_id: 'bench', type: 'wantunnel', severity: 'HIGH', message: `WAN tunnel Primary link (WAN1) is down ${unique()}` }),
       expect: 201,
     },
-    { name: 'POST /fault/token', method: 'POST', path: '/fault/token', headers: auth(user), body: { expire_after_minutes: 60 }, expect: 200 },
+    { name: 'POST /fault/token', method: 'POST', path: '/fault/token', headers: auth(writer), body: { expire_after_minutes: 60 }, expect: 200 },
     { name: 'GET /fault/token/{code}', method: 'GET', path: `/fault/token/${code}`, expect: 200 },
   ];
 }

@@ -12,6 +12,9 @@ import { FaultConfig } from '../src/config/fault.config';
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { seedFaults } from '../src/seed/fault-seeder';
+import { seedVaultItems } from '../src/seed/vault-seeder';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../src/app.module';
 
 function count(value: string | undefined, name: string): number {
   const n = Number(value ?? '0');
@@ -42,6 +45,17 @@ runCli('seed', async () => {
       },
     });
     process.stderr.write(`\nfaults: ${added.toLocaleString('en-US')} inserted in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    if (vaultItems > 0) throw new Error('--vault-items is not available yet');
+    if (vaultItems > 0) {
+      const app = await NestFactory.createApplicationContext(AppModule.register({ databaseUrl: (dataSource.options as { url: string }).url }), { logger: ['error'] });
+      try {
+        const begun = Date.now();
+        const items = await seedVaultItems(app, dataSource, customer, vaultItems, (done, total) => {
+          if (done % 100 === 0 || done === total) process.stderr.write(`\rvault items: ${done} / ${total}`);
+        });
+        process.stderr.write(`\nvault items: ${items} created in ${((Date.now() - begun) / 1000).toFixed(1)} s\n`);
+      } finally {
+        await app.close();
+      }
+    }
   });
 });
