@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { FaultCommentEntity } from './entities/fault-comment.entity';
 import { FaultPathSegmentEntity } from './entities/fault-path-segment.entity';
+import { preparedQuery } from '../database/prepared-query';
 import { FaultEntity, type FaultSeverity, type FaultStatus } from './entities/fault.entity';
 
 export interface FaultListFilters {
@@ -125,11 +126,9 @@ export class FaultRepository {
   }
 
   async findById(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<FaultEntity | null> {
-    const rows: RawFault[] = await manager.query(`SELECT ${FAULT_COLUMNS} FROM faults f WHERE f.id = $1 AND f.customer_id = $2 AND f.ttl > $3`, [
-      id,
-      customerId,
-      nowSeconds,
-    ]);
+    const sql = `SELECT ${FAULT_COLUMNS} FROM faults f WHERE f.id = $1 AND f.customer_id = $2 AND f.ttl > $3`;
+    const params = [id, customerId, nowSeconds];
+    const rows = manager === this.dataSource.manager ? await preparedQuery<RawFault>(this.dataSource, sql, params) : await manager.query<RawFault[]>(sql, params);
     return rows[0] ? toEntity(rows[0]) : null;
   }
 
@@ -169,11 +168,13 @@ export class FaultRepository {
     const byFault = new Map<string, FaultCommentEntity[]>(faultIds.map((id) => [id, []]));
     if (faultIds.length === 0) return byFault;
     // Hand-written like the list itself: it runs once per page, so the query builder's overhead counts.
-    const rows = await manager.query<Array<{ id: string; fault_id: string; customer_id: string; user_id: string; comment: string; created_at: Date }>>(
-      `SELECT id, fault_id, customer_id, user_id, comment, created_at FROM fault_comments
-       WHERE customer_id = $1 AND fault_id = ANY($2::varchar[]) ORDER BY fault_id, created_at, id`,
-      [customerId, faultIds],
-    );
+    const sql = `SELECT id, fault_id, customer_id, user_id, comment, created_at FROM fault_comments
+       WHERE customer_id = $1 AND fault_id = ANY($2::varchar[]) ORDER BY fault_id, created_at, id`;
+    type Row = { id: string; fault_id: string; customer_id: string; user_id: string; comment: string; created_at: Date };
+    const rows =
+      manager === this.dataSource.manager
+        ? await preparedQuery<Row>(this.dataSource, sql, [customerId, faultIds])
+        : await manager.query<Row[]>(sql, [customerId, faultIds]);
     for (const row of rows) {
       const comment = new FaultCommentEntity();
       comment.id = row.id;
@@ -190,7 +191,7 @@ export class FaultRepository {
   /** One page in (created_at DESC, id DESC) order after `after`, exact under concurrent inserts. */
   async listPage(query: FaultPageQuery): Promise<FaultPageRow[]> {
     const { sql, params } = buildListPageSql(query);
-    const rows: RawFault[] = await this.dataSource.query(sql, params);
+    const rows = await preparedQuery<RawFault>(this.dataSource, sql, params);
     return rows.map((raw) => ({ fault: toEntity(raw), createdAtMicros: BigInt(raw.created_at_micros!) }));
   }
 

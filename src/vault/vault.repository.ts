@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query';
 import { VaultAction, VaultEvent, VaultOutcome } from './entities/vault-event.entity';
 import { VaultItem, VaultItemKind, VaultItemMetadata } from './entities/vault-item.entity';
 
@@ -81,7 +82,7 @@ export class VaultRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async list(customerId: string): Promise<VaultItemMetadata[]> {
-    const rows = await this.dataSource.query<MetadataRow[]>(`SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 ORDER BY id DESC`, [customerId]);
+    const rows = await preparedQuery<MetadataRow>(this.dataSource, `SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 ORDER BY id DESC`, [customerId]);
     return rows.map(toMetadata);
   }
 
@@ -98,7 +99,7 @@ export class VaultRepository {
   }
 
   async findById(customerId: string, id: string): Promise<VaultItemMetadata | null> {
-    const rows = await this.dataSource.query<MetadataRow[]>(`SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 AND id = $2`, [customerId, id]);
+    const rows = await preparedQuery<MetadataRow>(this.dataSource, `SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 AND id = $2`, [customerId, id]);
     return rows.length === 0 ? null : toMetadata(rows[0]);
   }
 
