@@ -34,6 +34,7 @@ export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
 
   // Earlier runs wrote into the read tenant: take those out so every run reads the same data.
   await ctx.dataSource.query(`DELETE FROM vault_item WHERE customer_id = $1 AND name LIKE 'bench-new-%'`, [ctx.tenant]);
+  await ctx.dataSource.query(`DELETE FROM faults WHERE customer_id = $1 AND microservice_id = 'bench'`, [ctx.tenant]);
   // Vault items, created through the API (so they are sealed exactly as in production); a rerun tops up.
   const existing = await api<Array<{ id: string; name: string }>>(ctx, 'GET', '/workflows/vault', user);
   const have = new Set(existing.map((i) => i.name));
@@ -58,7 +59,8 @@ export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
   );
   const deepCursor = new FaultCursorCodec(ctx.cursorSecret).encode(ctx.tenant, FaultCursorCodec.filterHash({}), { createdAtMicros: BigInt(deep.micros), id: deep.id });
   const [{ resource_id: resource, site }] = await ctx.dataSource.query<[{ resource_id: string; site: string }]>(
-    `SELECT resource_id, split_part(resource_ancestry_path, '|', 1) AS site FROM faults WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 1`,
+    `SELECT resource_id, split_part(resource_ancestry_path, '|', 1) AS site FROM faults
+     WHERE customer_id = $1 AND resource_ancestry_path IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
     [ctx.tenant],
   );
   const minted = await api<{ short_link: string }>(ctx, 'POST', '/fault/token', user, { expire_after_minutes: 600 });
