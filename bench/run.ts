@@ -28,6 +28,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 interface CaseResult extends LoadResult {
   name: string;
+  peakRssMb: number;
   baseline: LoadResult;
   ratio: number;
 }
@@ -46,9 +47,17 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): 
   }
 }
 
-function peakRssMb(pid: number): number {
+/** Peak resident memory since the last reset (Linux: VmHWM; writing 5 to clear_refs resets it). */
+function peakRssMb(pid: number, reset = false): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  if (reset) {
+    try {
+      fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    } catch {
+      // not permitted here: the peak then covers the whole run
+    }
+  }
   return Math.round(kb / 1024);
 }
 
@@ -142,14 +151,14 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const base = await runLoad(baselineUrl, baselineCase, connections, duration);
       const r = await runLoad(ctx.serviceUrl, c, connections, duration);
-      const row = { name: c.name, ...r, baseline: base, ratio: r.requestsPerSecond / base.requestsPerSecond };
+      const row = { name: c.name, ...r, peakRssMb: peakRssMb(service.pid!, true), baseline: base, ratio: r.requestsPerSecond / base.requestsPerSecond };
       results.push(row);
       console.log(
         `${c.name.padEnd(48)} ${fmt(r.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(r.p50Ms, 1).padStart(6)} ms  p99 ${fmt(r.p99Ms, 1).padStart(6)} ms  ` +
-          `${fmt(row.ratio, 2)} × baseline (${fmt(base.requestsPerSecond)} req/s)${r.errors > 0 ? `  ${r.errors} ERRORS` : ''}`,
+          `${fmt(row.ratio, 2)} × baseline (${fmt(base.requestsPerSecond)} req/s)  ${row.peakRssMb} MB${r.errors > 0 ? `  ${r.errors} ERRORS` : ''}`,
       );
     }
-    const peakMb = peakRssMb(service.pid!);
+    const peakMb = Math.max(...results.map((r) => r.peakRssMb), peakRssMb(service.pid!));
     const token = await measureTokenVerification(ctx.jwtSecret, quick ? 2000 : 50_000);
 
     const byName = (needle: string): CaseResult | undefined => results.find((r) => r.name === needle);
@@ -174,9 +183,9 @@ async function main(): Promise<void> {
     const md = [
       `Measured ${summary.date.slice(0, 10)} on this machine (2 cores shared by the load generator, the service and PostgreSQL), ${connections} connections, ${duration} s per case, tenant of ${fmt(faults)} faults and ${fmt(vaultItems)} vault items.`,
       '',
-      '| case | req/s | p50 ms | p99 ms | × baseline |',
-      '|---|---:|---:|---:|---:|',
-      ...results.map((r) => `| \`${r.name}\` | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.ratio, 2)} |`),
+      '| case | req/s | p50 ms | p99 ms | × baseline | peak RSS MB |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...results.map((r) => `| \`${r.name}\` | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.ratio, 2)} | ${r.peakRssMb} |`),
       '',
       `Baseline (bare NestJS on Fastify "hello"): ${fmt(results.reduce((s, r) => s + r.baseline.requestsPerSecond, 0) / Math.max(results.length, 1))} req/s on average. Cold start to ready: ${fmt(coldStartMs)} ms. Peak RSS under load: ${peakMb} MB. Token verification: ${fmt(token.verificationsPerSecond)} per second on one core.`,
       '',

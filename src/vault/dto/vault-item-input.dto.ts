@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
@@ -10,6 +11,28 @@ export const WELL_FORMED_TEXT = /^\P{Cs}*$/su;
 export const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 export const API_KEY_PREFIX = 'api-key:';
 
+/** A secret value: 1–2000 characters of well-formed text (create and update validate it alike). */
+function SecretValue(example?: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ minLength: 1, maxLength: 2000, ...(example ? { example } : {}) }),
+    IsOptional(),
+    IsString(),
+    Length(1, 2000),
+    Matches(WELL_FORMED_TEXT, { message: 'secret must be well-formed Unicode text' }),
+  );
+}
+
+/** An expiry: an ISO 8601 date-time with a zone, or null (create and update validate it alike). */
+function ExpiresAt(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, nullable: true, example: '2026-10-21T12:00:00.000000Z' }),
+    IsOptional(),
+    IsString(),
+    Matches(ZONED_TIMESTAMP, { message: 'expires_at must be an ISO 8601 date-time with a time zone, e.g. 2026-10-21T12:00:00Z' }),
+    IsISO8601({ strict: true }, { message: 'expires_at must be a valid date-time' }),
+  );
+}
+
 export class CreateVaultItemDto {
   /** 3–50 characters, unique per tenant. A name starting with `api-key:` creates a workflow API key. */
   @ApiProperty({ minLength: 3, maxLength: 50, example: 'mikrotik-backup-password' })
@@ -19,19 +42,11 @@ export class CreateVaultItemDto {
   name!: string;
 
   /** 1–2000 characters; required for an ordinary item, not allowed for an `api-key:` item. */
-  @ApiPropertyOptional({ minLength: 1, maxLength: 2000, example: 's3cr3t-value' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 2000)
-  @Matches(WELL_FORMED_TEXT, { message: 'secret must be well-formed Unicode text' })
+  @SecretValue('s3cr3t-value')
   secret?: string;
 
   /** Must be in the future; omit or null for no expiry. */
-  @ApiPropertyOptional({ type: String, nullable: true, example: '2026-10-21T12:00:00.000000Z' })
-  @IsOptional()
-  @IsString()
-  @Matches(ZONED_TIMESTAMP, { message: 'expires_at must be an ISO 8601 date-time with a time zone, e.g. 2026-10-21T12:00:00Z' })
-  @IsISO8601({ strict: true }, { message: 'expires_at must be a valid date-time' })
+  @ExpiresAt()
   expires_at?: string | null;
 }
 
@@ -44,19 +59,11 @@ export class UpdateVaultItemDto {
   name!: string;
 
   /** A new value (1–2000 characters); omit to keep the current one. Not allowed for an `api-key:` item. */
-  @ApiPropertyOptional({ minLength: 1, maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @Length(1, 2000)
-  @Matches(WELL_FORMED_TEXT, { message: 'secret must be well-formed Unicode text' })
+  @SecretValue()
   secret?: string;
 
   /** Omit to keep, null to clear, or a future date-time. */
-  @ApiPropertyOptional({ type: String, nullable: true, example: '2026-10-21T12:00:00.000000Z' })
-  @IsOptional()
-  @IsString()
-  @Matches(ZONED_TIMESTAMP, { message: 'expires_at must be an ISO 8601 date-time with a time zone, e.g. 2026-10-21T12:00:00Z' })
-  @IsISO8601({ strict: true }, { message: 'expires_at must be a valid date-time' })
+  @ExpiresAt()
   expires_at?: string | null;
 }
 
