@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --faults 1000000 --small-faults 10000 --vault-items 1000 --duration 10 --connections 32 --quick]
+ * npm run bench [-- --faults 1000000 --small-faults 10000 --vault-items 1000 --duration 10 --connections 32 --quick --only <names>]
  *
  * Starts the built service (embedded PostgreSQL under .data/bench unless DATABASE_URL is set) and a
  * bare NestJS-on-Fastify "hello" app, seeds, then loads each case over HTTP, alternating baseline
@@ -74,6 +74,8 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '32' },
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      // Run the service from source (ts-node) instead of dist/: for the smoke run in the test suite.
+      'from-source': { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(ROOT, 'bench') },
     },
   });
@@ -96,6 +98,10 @@ async function main(): Promise<void> {
     await Promise.all(children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r))));
     await database.close();
   };
+  // Killed (Ctrl-C, a test's timeout): take the service, the baseline and the database down too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
   try {
     const env = { ...process.env, DATA_DIR: dataDir };
     dataSource = await createDataSource(database.url, dbConfig).initialize();
@@ -113,7 +119,10 @@ async function main(): Promise<void> {
     }
 
     const port = await freePort();
-    const service = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+    const serviceArgs = values['from-source']
+      ? ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'main.ts')]
+      : [path.join(ROOT, 'dist', 'src', 'main.js')];
+    const service = spawn(process.execPath, serviceArgs, {
       cwd: ROOT,
       env: { ...env, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_MAX: '1000000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'development' },
       stdio: ['ignore', 'ignore', 'inherit'],

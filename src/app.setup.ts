@@ -7,6 +7,7 @@ import { IncomingMessage } from 'node:http';
 import { Logger } from 'pino';
 import { AppConfig } from './config/app.config';
 import { ShutdownState } from './health/shutdown-state';
+import { createAccessLogController } from './logging/access-log.controller';
 import { requestContext } from './logging/request-context';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { buildOpenApiDocument } from './openapi';
@@ -27,8 +28,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    // One access-log line per request (below, on response) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: createAccessLogController(),
     forceCloseConnections: 'idle',
     trustProxy: process.env.TRUST_PROXY === 'true',
     routerOptions: { maxParamLength: 2048 },
@@ -48,10 +48,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     void reply.header('x-request-id', request.id);
     if (shutdown.draining) void reply.header('connection', 'close');
     requestContext.run({ requestId: request.id }, done);
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
-    done();
   });
   // The API speaks JSON only: a body of any other type is a 415, not a string handed to validation.
   fastify.addHook('onRequest', (request, _reply, done) => {

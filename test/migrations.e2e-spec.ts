@@ -1,37 +1,25 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../ormconfig';
 import { DatabaseConfig } from '../src/config/database.config';
 import { pendingSchemaChanges } from '../src/database/cli/generate-migration';
 import { MIGRATIONS } from '../src/database/migrations';
 import { runMigrationsLocked } from '../src/database/run-migrations';
+import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
 
 /** Migrations on a database of their own: up, no drift from the entities, all the way down, and up again. */
 describe('migrations', () => {
-  const name = `mig_${Date.now()}_${process.pid}`;
-  const serverUrl = process.env.E2E_SERVER_URL!;
+  let scratch: ScratchDatabase;
   let url: string;
 
-  const admin = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
   const open = async (): Promise<DataSource> => createDataSource(url, DatabaseConfig.fromEnv(process.env)).initialize();
   const tables = async (ds: DataSource): Promise<string[]> =>
     (await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r: { tablename: string }) => r.tablename);
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE "${name}"`);
-    const u = new URL(serverUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    scratch = await createScratchDatabase('mig');
+    url = scratch.url;
   });
-  afterAll(() => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  afterAll(() => scratch.drop());
 
   it('apply from scratch and leave no difference from the entities', async () => {
     const ds = await open();

@@ -1,0 +1,29 @@
+import type { FastifyReply, FastifyRequest, LogController as LogControllerType } from 'fastify';
+import path from 'node:path';
+
+/**
+ * Fastify's LogController from the very copy of Fastify the Nest adapter uses
+ * (Fastify checks `instanceof`, and a second copy would fail that check).
+ */
+function fastifyLogController(): typeof LogControllerType {
+  const adapterDir = path.dirname(require.resolve('@nestjs/platform-fastify/package.json'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(require.resolve('fastify', { paths: [adapterDir] })) as { LogController: typeof LogControllerType }).LogController;
+}
+
+/** One access-log line per request, when it completes, instead of Fastify's two (incoming + completed). */
+export function createAccessLogController(): LogControllerType {
+  const Base = fastifyLogController();
+  class AccessLogController extends Base {
+    override incomingRequest(): void {
+      // logged once, on completion
+    }
+
+    override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+      const entry = { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
+      if (error) reply.log.error({ ...entry, err: error }, 'request errored');
+      else reply.log.info(entry, 'request completed');
+    }
+  }
+  return new AccessLogController();
+}
