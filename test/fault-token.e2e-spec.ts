@@ -1,18 +1,9 @@
 import { Clock } from '../src/auth/clock';
 import { DASHBOARD_TOKEN_AUDIENCE } from '../src/fault/fault-token.service';
 import { ProbeModule } from './support/probe.module';
+import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, rawToken, serviceToken, userToken } from './support/tokens';
-
-class FakeClock extends Clock {
-  current = new Date();
-  override now(): Date {
-    return new Date(this.current.getTime());
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 const faultBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   resource_id: 'dev_1',

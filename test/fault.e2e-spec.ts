@@ -1,19 +1,9 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../src/auth/clock';
 import { FaultPurgeService } from '../src/fault/fault-purge.service';
+import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';
-
-/** A clock the test moves by hand. */
-class FakeClock extends Clock {
-  current = new Date();
-  override now(): Date {
-    return new Date(this.current.getTime());
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const validBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({

@@ -110,6 +110,11 @@ export function pathSegments(path: string | null): string[] {
 export class FaultRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** A read: on a prepared statement outside a transaction, on the transaction's connection inside one. */
+  private read<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+    return manager === this.dataSource.manager ? preparedQuery<T>(this.dataSource, sql, params) : manager.query<T[]>(sql, params);
+  }
+
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
@@ -128,7 +133,7 @@ export class FaultRepository {
   async findById(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<FaultEntity | null> {
     const sql = `SELECT ${FAULT_COLUMNS} FROM faults f WHERE f.id = $1 AND f.customer_id = $2 AND f.ttl > $3`;
     const params = [id, customerId, nowSeconds];
-    const rows = manager === this.dataSource.manager ? await preparedQuery<RawFault>(this.dataSource, sql, params) : await manager.query<RawFault[]>(sql, params);
+    const rows = await this.read<RawFault>(manager, sql, params);
     return rows[0] ? toEntity(rows[0]) : null;
   }
 
@@ -171,10 +176,7 @@ export class FaultRepository {
     const sql = `SELECT id, fault_id, customer_id, user_id, comment, created_at FROM fault_comments
        WHERE customer_id = $1 AND fault_id = ANY($2::varchar[]) ORDER BY fault_id, created_at, id`;
     type Row = { id: string; fault_id: string; customer_id: string; user_id: string; comment: string; created_at: Date };
-    const rows =
-      manager === this.dataSource.manager
-        ? await preparedQuery<Row>(this.dataSource, sql, [customerId, faultIds])
-        : await manager.query<Row[]>(sql, [customerId, faultIds]);
+    const rows = await this.read<Row>(manager, sql, [customerId, faultIds]);
     for (const row of rows) {
       const comment = new FaultCommentEntity();
       comment.id = row.id;
