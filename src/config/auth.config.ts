@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { readOrCreateDevSecret, weakSecretReason } from './dev-secret';
 import { Env, EnvReader } from './env';
 
 /** How user and service JWTs from the identity provider are verified. */
@@ -21,17 +19,10 @@ export class AuthConfig {
   static fromEnv(env: Env): AuthConfig {
     const r = new EnvReader(env);
     const jwksUrl = r.url('JWT_JWKS_URL', ['https', 'http']);
-    let jwtSecret = r.string('JWT_SECRET');
-    if (jwksUrl === undefined) {
-      if (jwtSecret === undefined && !r.isProduction) {
-        jwtSecret = readOrCreateDevSecret(path.resolve(r.string('DATA_DIR', '.data')), 'jwt-secret');
-      } else if (jwtSecret === undefined) {
-        r.fail('JWT_SECRET', 'is required when NODE_ENV=production and JWT_JWKS_URL is not set');
-      } else if (r.isProduction) {
-        const weakness = weakSecretReason(jwtSecret);
-        if (weakness) r.fail('JWT_SECRET', weakness);
-      }
-    }
+    const jwtSecret =
+      jwksUrl === undefined
+        ? r.secret('JWT_SECRET', { devFile: 'jwt-secret', required: 'NODE_ENV=production and JWT_JWKS_URL is not set' })
+        : undefined;
     if (jwksUrl !== undefined && r.isProduction && !jwksUrl.startsWith('https:')) {
       r.fail('JWT_JWKS_URL', 'must use https when NODE_ENV=production');
     }

@@ -4,6 +4,9 @@
  * with an EnvReader, and every problem is collected so that boot fails once
  * with a message naming every offending variable.
  */
+import path from 'node:path';
+import { readOrCreateDevSecret, weakSecretReason } from './dev-secret';
+
 export type Env = Record<string, string | undefined>;
 
 export class ConfigValidationError extends Error {
@@ -89,6 +92,24 @@ export class EnvReader {
       return fallback;
     }
     return raw as T;
+  }
+
+  /**
+   * A secret. Set: checked for strength in production. Unset: in development generated once into
+   * DATA_DIR (when `devFile` is given); in production a failure when `required`, else undefined.
+   */
+  secret(name: string, options: { devFile?: string; required?: string }): string | undefined {
+    const value = this.string(name);
+    if (value !== undefined) {
+      const weakness = this.isProduction ? weakSecretReason(value) : undefined;
+      if (weakness) this.fail(name, weakness);
+      return value;
+    }
+    if (!this.isProduction && options.devFile !== undefined) {
+      return readOrCreateDevSecret(path.resolve(this.string('DATA_DIR', '.data')), options.devFile);
+    }
+    if (this.isProduction && options.required !== undefined) this.fail(name, `is required when ${options.required}`);
+    return undefined;
   }
 
   list(name: string): string[] {

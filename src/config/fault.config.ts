@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { readOrCreateDevSecret, weakSecretReason } from './dev-secret';
 import { Env, EnvReader } from './env';
 
 /** Faults: retention and purge, dashboard tokens and their short links, list cursors. */
@@ -27,20 +25,8 @@ export class FaultConfig {
 
   static fromEnv(env: Env): FaultConfig {
     const r = new EnvReader(env);
-    let tokenSecret = r.string('FAULT_TOKEN_SECRET');
-    if (tokenSecret === undefined && !r.isProduction) {
-      tokenSecret = readOrCreateDevSecret(path.resolve(r.string('DATA_DIR', '.data')), 'fault-token-secret');
-    } else if (tokenSecret === undefined) {
-      r.fail('FAULT_TOKEN_SECRET', 'is required when NODE_ENV=production');
-    } else if (r.isProduction) {
-      const weakness = weakSecretReason(tokenSecret);
-      if (weakness) r.fail('FAULT_TOKEN_SECRET', weakness);
-    }
-    let cursorSecret = r.string('FAULT_CURSOR_SECRET');
-    if (cursorSecret !== undefined && r.isProduction) {
-      const weakness = weakSecretReason(cursorSecret);
-      if (weakness) r.fail('FAULT_CURSOR_SECRET', weakness);
-    }
+    const tokenSecret = r.secret('FAULT_TOKEN_SECRET', { devFile: 'fault-token-secret', required: 'NODE_ENV=production' });
+    let cursorSecret = r.secret('FAULT_CURSOR_SECRET', {});
     cursorSecret ??= createHash('sha256')
       .update(`fault-cursor:${tokenSecret ?? ''}`)
       .digest('base64url');
