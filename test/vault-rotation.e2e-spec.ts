@@ -13,6 +13,7 @@ import { appendLogs } from './support/secret-ledger';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';
 import { localKey, secretValue } from './support/vault-helpers';
+import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -47,8 +48,7 @@ function runRewrap(env: Record<string, string>, args: string[], killAfter?: RegE
  * rerun, while the service serves), remove key 1, everything resolves.
  */
 describe('vault key rotation', () => {
-  const name = `rot_${Date.now()}_${process.pid}`;
-  const serverUrl = process.env.E2E_SERVER_URL!;
+  let db: ScratchDatabase;
   let url: string;
   const k1 = localKey('rot1');
   const k2 = localKey('rot2');
@@ -59,15 +59,6 @@ describe('vault key rotation', () => {
   let apiKey: string;
   const apps: TestApp[] = [];
 
-  const admin = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
   const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
     const client = new Client({ connectionString: url });
     await client.connect();
@@ -86,17 +77,15 @@ describe('vault key rotation', () => {
   const keysInUse = async () => (await query<{ kms_key_id: string; n: number }>(`SELECT kms_key_id, count(*)::int AS n FROM vault_item WHERE kind = 'secret' GROUP BY 1 ORDER BY 1`)).map((r) => `${r.kms_key_id}=${r.n}`);
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE "${name}"`);
-    const u = new URL(serverUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    db = await createScratchDatabase('rot');
+    url = db.url;
     const ds = await createDataSource(url, DatabaseConfig.fromEnv(process.env)).initialize();
     await runMigrationsLocked(ds);
     await ds.destroy();
   });
   afterAll(async () => {
     for (const t of apps) await t.close().catch(() => undefined);
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await db.drop();
   });
 
   it('writes under key 1', async () => {

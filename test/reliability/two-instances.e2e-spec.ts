@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ScratchDatabase, createScratchDatabase } from '../support/scratch-database';
 import { SpawnedService, spawnService } from '../support/spawn-service';
 import { newTenant, userToken } from '../support/tokens';
 
@@ -8,7 +9,7 @@ import { newTenant, userToken } from '../support/tokens';
  * one is refused by the other within a second; rate limits hold across both.
  */
 describe('two instances on one database', () => {
-  const name = `two_${Date.now()}_${process.pid}`;
+  let db: ScratchDatabase;
   let a: SpawnedService;
   let b: SpawnedService;
 
@@ -23,15 +24,13 @@ describe('two instances on one database', () => {
   };
 
   beforeAll(async () => {
-    await admin(process.env.E2E_SERVER_URL!, (c) => c.query(`CREATE DATABASE "${name}"`));
-    const url = new URL(process.env.E2E_SERVER_URL!);
-    url.pathname = `/${name}`;
-    const env = { DATABASE_URL: url.toString(), DB_MIGRATIONS_RUN: 'true', RATE_LIMIT_STORE: 'postgres', RATE_LIMIT_MAX: '20', RATE_LIMIT_WINDOW_SECONDS: '3600' };
+    db = await createScratchDatabase('two');
+    const env = { DATABASE_URL: db.url, DB_MIGRATIONS_RUN: 'true', RATE_LIMIT_STORE: 'postgres', RATE_LIMIT_MAX: '20', RATE_LIMIT_WINDOW_SECONDS: '3600' };
     [a, b] = await Promise.all([spawnService(env), spawnService(env)]);
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
-    await admin(process.env.E2E_SERVER_URL!, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await db.drop();
   });
 
   const call = async (s: SpawnedService, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> => {
@@ -46,9 +45,7 @@ describe('two instances on one database', () => {
   };
 
   it('applied every migration exactly once', async () => {
-    const url = new URL(process.env.E2E_SERVER_URL!);
-    url.pathname = `/${name}`;
-    const rows = await admin(url.toString(), (c) => c.query('SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name'));
+    const rows = await admin(db.url, (c) => c.query('SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name'));
     expect(rows.rows.length).toBeGreaterThan(0);
     expect(rows.rows.every((r: { n: number }) => r.n === 1)).toBe(true);
   });
