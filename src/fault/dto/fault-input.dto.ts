@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateIf } from 'class-validator';
@@ -22,6 +23,17 @@ const NoNul = (): PropertyDecorator =>
       defaultMessage: (args) => `${args?.property ?? 'value'} must not contain NUL characters`,
     },
   });
+
+/** `cause`: optional, trimmed, up to 2000 characters; empty or null means none (create and update alike). */
+const FaultCause = (example?: string): PropertyDecorator =>
+  applyDecorators(
+    ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000, ...(example ? { example } : {}) }),
+    Transform(trimToNull),
+    IsOptional(),
+    IsString(),
+    NoNul(),
+    MaxLength(2000),
+  );
 
 export class CreateFaultDto {
   @ApiProperty({ example: 'dev_2j4k2l2j3k4l2j3k4', maxLength: 128 })
@@ -61,12 +73,7 @@ export class CreateFaultDto {
   @MaxLength(500)
   message!: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000, example: 'Upstream ISP outage' })
-  @Transform(trimToNull)
-  @IsOptional()
-  @IsString()
-  @NoNul()
-  @MaxLength(2000)
+  @FaultCause('Upstream ISP outage')
   cause?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 512, example: 'site_8a7b6c5d4e3f2g1h|dev_2j4k2l2j3k4l2j3k4' })
@@ -104,12 +111,7 @@ export class UpdateFaultDto {
   message?: string;
 
   /** null (or an empty string) clears it. */
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
-  @Transform(trimToNull)
-  @IsOptional()
-  @IsString()
-  @NoNul()
-  @MaxLength(2000)
+  @FaultCause()
   cause?: string | null;
 
   /** `resolved` sets resolved_at; `unresolved` clears it. */
