@@ -2,8 +2,9 @@
 # Multi-stage: build with dev dependencies, ship production dependencies only,
 # run as the unprivileged `node` user. The image needs DATABASE_URL (the
 # embedded PostgreSQL is a development convenience and is not installed here).
+# Node 24 LTS; .ci/run proves the test suite on the same major.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Toolchain for native addons (the PKCS#11 binding) — build stage only.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -14,7 +15,7 @@ COPY src ./src
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --omit=optional
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./package.json

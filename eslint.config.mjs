@@ -1,6 +1,61 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The import rules of docs/architecture.md, as lint rules, so a new feature
+ * cannot reach back up. Paths are relative imports; `(\.\./)+x/` is the folder
+ * src/x seen from any depth.
+ */
+const FEATURES = '(fault|vault|seed|events|webhooks|jobs|tenants|bus)';
+const ROOT_FILES = '(app\\.module|app\\.setup|main|openapi)';
+const restrict = (...patterns) => ['error', { patterns: patterns.map(([regex, message]) => ({ regex, message })) }];
+const NOT_OUTSIDE_SRC = ['^(\\.\\./)+(test|bench|scripts)/', 'src/ never imports tests, benchmarks or scripts.'];
+const NOT_ROOT = [`^(\\.\\./)+${ROOT_FILES}$`, 'Only main.ts and the AppModule wire the application; nothing imports them back.'];
+
+// Each source file gets the rules of its folder and of its kind, combined in one block (flat config does not merge options of one rule).
+const FOLDER_RULES = [
+  {
+    // The shared kernel: common may use the request context for request ids, nothing else of the service.
+    folders: ['common'],
+    patterns: [['^\\.\\./(?!logging/)', 'common/ is shared by everyone and imports no feature or infrastructure room.']],
+  },
+  {
+    folders: ['config'],
+    patterns: [['^\\.\\./(?!common/|kms/kms-provider\\.interface$)', 'config/ reads the environment; it imports only common/ (and the KMS provider names it validates).']],
+  },
+  {
+    // Infrastructure serves features and never depends on one (database/entities.ts is the one registry of every entity).
+    folders: ['auth', 'database', 'health', 'kms', 'logging', 'rate-limit'],
+    patterns: [[`^(\\.\\./)+${FEATURES}/`, 'Infrastructure (auth, common, config, database, health, kms, logging, rate-limit) never imports a feature.']],
+  },
+  { folders: ['fault', 'vault', 'seed', 'events', 'webhooks', 'jobs', 'tenants', 'bus'], patterns: [] },
+];
+const KIND_RULES = [
+  {
+    // Inside a feature the request flows controller → service → repository → mapper/DTO, never back up.
+    files: (dir) => [`src/${dir}/**/dto/**/*.ts`, `src/${dir}/**/entities/**/*.ts`, `src/${dir}/**/*.repository.ts`, `src/${dir}/**/*.mapper.ts`],
+    patterns: [['\\.(service|controller|module)$', 'Repositories, entities, mappers and DTOs never import services, controllers or modules (the request path runs the other way).']],
+  },
+  {
+    files: (dir) => [`src/${dir}/**/*.controller.ts`],
+    patterns: [['\\.repository$', 'Controllers are HTTP only: they call a service, never a repository.']],
+  },
+];
+const importRules = [
+  { files: ['src/*.ts'], rules: { 'no-restricted-imports': restrict(NOT_OUTSIDE_SRC) } },
+  ...FOLDER_RULES.flatMap(({ folders, patterns }) => {
+    const dirs = folders.length === 1 ? folders[0] : `{${folders.join(',')}}`;
+    const common = [NOT_OUTSIDE_SRC, NOT_ROOT, ...patterns];
+    return [
+      { files: [`src/${dirs}/**/*.ts`], rules: { 'no-restricted-imports': restrict(...common) } },
+      ...KIND_RULES.map((kind) => ({ files: kind.files(dirs), rules: { 'no-restricted-imports': restrict(...common, ...kind.patterns) } })),
+    ];
+  }),
+  // Exceptions, last so they win: specs may use test helpers; the entity registry lists every feature's entities.
+  { files: ['src/**/*.spec.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['src/database/entities.ts'], rules: { 'no-restricted-imports': restrict(NOT_OUTSIDE_SRC, NOT_ROOT) } },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', '**/*.js', '**/*.mjs', 'src/database/migrations/*-*.ts'] },
   js.configs.recommended,
@@ -16,6 +71,7 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
     },
   },
+  ...importRules,
   {
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {

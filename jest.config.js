@@ -26,6 +26,8 @@ module.exports = {
       roots: ['<rootDir>/src', '<rootDir>/scripts'],
       testMatch: ['**/*.spec.ts'],
       transform,
+      globalSetup: '<rootDir>/test/support/unit-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/unit-global-teardown.ts',
     },
     {
       displayName: 'e2e',
@@ -41,4 +43,7 @@ module.exports = {
   ],
   // A global option: jest ignores it inside a project.
   testTimeout: 60000,
+  // pg-boss leaves a loop watching its workers stop after stop() resolves, which nothing can await;
+  // once every suite passed and the global teardown ran, such a loop must not hold the run open.
+  forceExit: true,
 };

@@ -23,6 +23,9 @@ async function api<T>(ctx: BenchContext, method: string, path: string, token: st
   return (await res.json()) as T;
 }
 
+/** Open faults the merging case repeats, round robin. */
+const OPEN_KEYS = 1000;
+
 /** The fixtures (vault items, a fault, a deep cursor, a dashboard code) and the cases that use them. */
 export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
   const user = signDevToken({ secret: ctx.jwtSecret, customerId: ctx.tenant, subject: 'usr_bench', expiresInSeconds: 4 * 3600 });
@@ -70,6 +73,11 @@ export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
 
   let n = 0;
   const unique = (): string => `${process.pid}-${Date.now().toString(36)}-${(n++).toString(36)}`;
+  // Repeats of open faults (what a monitor sends every 30 s while a link is down): open them first, so
+  // every benchmarked report merges (200). A rerun finds them still open.
+  const report = { resource_id: 'dev_bench', microservice_id: 'bench', type: 'wantunnel', severity: 'HIGH', message: 'WAN tunnel Primary link (WAN1) is down' };
+  for (let i = 0; i < OPEN_KEYS; i++) await api(ctx, 'POST', '/fault', writer, { ...report, dedup_key: `bench-open-${i}` });
+  await api(ctx, 'POST', '/fault', writer, { ...report, dedup_key: 'bench-hot' });
   const list = (name: string, query: string, token = user): LoadCase => ({ name, method: 'GET', path: `/fault?${query}`, headers: auth(token), expect: 200 });
 
   return [
@@ -109,6 +117,30 @@ export async function buildCases(ctx: BenchContext): Promise<LoadCase[]> {
       headers: auth(writer),
       body: () => ({ resource_id: 'dev_bench', microservice_id: 'bench', type: 'wantunnel', severity: 'HIGH', message: `WAN tunnel Primary link (WAN1) is down ${unique()}` }),
       expect: 201,
+    },
+    {
+      name: 'POST /fault (new dedup_key each: creates)',
+      method: 'POST',
+      path: '/fault',
+      headers: auth(writer),
+      body: () => ({ ...report, dedup_key: `bench-new-${unique()}` }),
+      expect: 201,
+    },
+    {
+      name: `POST /fault (dedup_key merging into 1 of ${OPEN_KEYS.toLocaleString('en-US')} open faults)`,
+      method: 'POST',
+      path: '/fault',
+      headers: auth(writer),
+      body: () => ({ ...report, dedup_key: `bench-open-${n++ % OPEN_KEYS}` }),
+      expect: 200,
+    },
+    {
+      name: 'POST /fault (dedup_key merging, one hot fault)',
+      method: 'POST',
+      path: '/fault',
+      headers: auth(writer),
+      body: { ...report, dedup_key: 'bench-hot' },
+      expect: 200,
     },
     { name: 'POST /fault/token', method: 'POST', path: '/fault/token', headers: auth(writer), body: { expire_after_minutes: 60 }, expect: 200 },
     { name: 'GET /fault/token/{code}', method: 'GET', path: `/fault/token/${code}`, expect: 200 },

@@ -1,4 +1,4 @@
-import { Clock } from '../src/auth/clock';
+import { Clock } from '../src/common/clock';
 import { decodeJwt } from '../src/auth/jws';
 import { signDevToken } from '../src/auth/dev-token';
 import { UserTokenVerifier } from '../src/auth/user-token.verifier';

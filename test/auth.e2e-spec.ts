@@ -44,7 +44,7 @@ describe('authentication and authorization (HS256)', () => {
       kind: 'user',
       subject: 'usr_42',
       customerId: 'cus_a',
-      scopes: ['faults:delete', 'faults:read', 'faults:write', 'vault:read', 'vault:write'],
+      scopes: ['faults:delete', 'faults:read', 'faults:write', 'vault:read', 'vault:write', 'webhooks:read', 'webhooks:write'],
     });
   });
 
@@ -73,11 +73,35 @@ describe('authentication and authorization (HS256)', () => {
     ['a token without subject', rawToken({ alg: 'HS256' }, claims({ sub: undefined })), /no subject/],
     ['a string exp', rawToken({ alg: 'HS256' }, claims({ exp: 'tomorrow' })), /exp must be a number/],
     ['critical headers', rawToken({ alg: 'HS256', crit: ['x'] }, claims()), /critical/],
+    // A claim of the wrong type is an invalid token, never "claim absent" (scopes: null once granted every scope).
+    ['scopes: null', rawToken({ alg: 'HS256' }, claims({ scopes: null })), /claim scopes must be/],
+    ['scopes: a number', rawToken({ alg: 'HS256' }, claims({ scopes: 7 })), /claim scopes must be/],
+    ['scopes with a non-string', rawToken({ alg: 'HS256' }, claims({ scopes: ['faults:read', {}] })), /claim scopes must be/],
+    ['permissions: null', rawToken({ alg: 'HS256' }, claims({ permissions: null })), /claim permissions must be/],
+    ['customer_id: 7', rawToken({ alg: 'HS256' }, claims({ customer_id: 7 })), /claim customer_id must be/],
+    ['customer_id: ""', rawToken({ alg: 'HS256' }, claims({ customer_id: '' })), /claim customer_id must be/],
+    ['customer_id: null', rawToken({ alg: 'HS256' }, claims({ customer_id: null })), /claim customer_id must be/],
+    ['token_use: null', rawToken({ alg: 'HS256' }, claims({ token_use: null })), /claim token_use must be/],
+    ['token_use: ["service"]', rawToken({ alg: 'HS256' }, claims({ token_use: ['service'] })), /claim token_use must be/],
+    ['customer_ids: "cus_a"', rawToken({ alg: 'HS256' }, claims({ token_use: 'service', customer_id: undefined, customer_ids: 'cus_a' })), /claim customer_ids must be/],
+    ['customer_ids: [7]', rawToken({ alg: 'HS256' }, claims({ token_use: 'service', customer_id: undefined, customer_ids: [7] })), /claim customer_ids must be/],
+    ['jti: 5', rawToken({ alg: 'HS256' }, claims({ jti: 5 })), /claim jti must be/],
+    ['sub: null', rawToken({ alg: 'HS256' }, claims({ sub: null })), /claim sub must be/],
+    ['exp in the year 275760', rawToken({ alg: 'HS256' }, claims({ exp: 8.64e12 })), /claim exp must be/],
+    ['iat an hour ahead', rawToken({ alg: 'HS256' }, claims({ iat: now() + 3600 })), /issued in the future/],
+    ['nbf: null', rawToken({ alg: 'HS256' }, claims({ nbf: null })), /claim nbf must be/],
   ])('refuses %s with 401', async (_name, token, reason) => {
     const res = await t.request('GET', '/__probe/default', { token });
     expect(res.status).toBe(401);
     expect(res.body.message).toMatch(reason);
     expect(res.text).not.toContain(token);
+  });
+
+  it('parses customer_ids of a service token into the principal', async () => {
+    const token = rawToken({ alg: 'HS256' }, claims({ token_use: 'service', customer_id: undefined, scopes: ['vault:use'], customer_ids: ['cus_a', 'cus_b'] }));
+    const res = await t.request('GET', '/__probe/service', { token });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ subject: 'usr_1', customerIds: ['cus_a', 'cus_b'] });
   });
 
   it('tells service tokens and user tokens apart', async () => {

@@ -10,7 +10,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** The benchmark's smoke run, so `npm run bench` cannot rot: one read case per module, one second each. */
 describe('benchmark (quick)', () => {
-  it('seeds, loads the service and the baseline, and reports', async () => {
+  it('seeds, loads the service, its floor and the baseline, and reports', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-bench-'));
     // Its own database: the benchmark's service has its own development KMS key, whose check value
     // must not meet the other tests' keys.
@@ -28,9 +28,21 @@ describe('benchmark (quick)', () => {
         expect(r.errors).toBe(0);
         expect(r.baseline.requestsPerSecond).toBeGreaterThan(0);
       }
+      // The floor (bench/floor.ts) answered the vault read beside the service; GET /fault/{id} has no floor.
+      expect(results.results[0].floor.requestsPerSecond).toBeGreaterThan(0);
+      expect(results.results[0].floor.errors).toBe(0);
+      expect(results.results[0].floorRatio).toBeGreaterThan(0);
+      expect(results.results[1].floor).toBeUndefined();
       expect(results.coldStartMs).toBeGreaterThan(0);
       expect(results.tokenVerification.verificationsPerSecond).toBeGreaterThan(0);
-      expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('| target | measured |');
+      // The events section: deliveries all arrived, every stream saw every event, both POST /fault runs answered.
+      expect(results.events.deliveriesPerSecond).toBeGreaterThan(0);
+      expect(results.events.fanout.missing).toBe(0);
+      expect(results.events.outbox.withReqPerSec).toBeGreaterThan(0);
+      expect(results.events.outbox.withoutReqPerSec).toBeGreaterThan(0);
+      const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+      expect(md).toContain('| target | measured |');
+      expect(md).toContain('| × floor | floor req/s |');
     } finally {
       await db.drop();
       fs.rmSync(out, { recursive: true, force: true });

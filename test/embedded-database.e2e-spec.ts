@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './support/free-port';
+import net from 'node:net';
+import { freePort } from '../src/common/free-port';
+import { DatabaseConfig } from '../src/config/database.config';
+import { createDataDir } from '../src/config/dev-secret';
+import { EmbeddedPostgresError } from '../src/database/embedded-postgres';
+import { openDatabase } from '../src/database/open-database';
 import { spawnService } from './support/spawn-service';
 
 const run = promisify(execFile);
@@ -32,11 +37,102 @@ describe('embedded PostgreSQL', () => {
       expect(cli.stdout).toContain('No pending migrations');
       expect((await fetch(`${service.url}/health/ready`)).status).toBe(200); // the CLI did not stop it
 
+      // A CLI started without the service's EMBEDDED_PG_PORT finds the server through postmaster.pid and joins it.
+      const otherPort = String(await freePort());
+      const lost = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/migration.ts', 'run'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, EMBEDDED_PG_PORT: otherPort },
+      });
+      expect(lost.stderr).toContain(`joined the embedded PostgreSQL already running on port ${env.EMBEDDED_PG_PORT} (from ${path.join(dataDir, 'postgres')}/postmaster.pid; EMBEDDED_PG_PORT is ${otherPort}`);
+      expect(lost.stdout).toContain('No pending migrations');
+      expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
+
       expect(await service.stop('SIGTERM')).toBe(0);
       expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
       expect(fs.existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true); // data kept for the next start
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  }, 180_000); // a service and three CLIs, each compiled by ts-node
+});
+
+/** Setup mistakes with the embedded PostgreSQL: one line saying what to change, within 2 s. */
+describe('embedded PostgreSQL setup problems', () => {
+  const dirs: string[] = [];
+  const tempDir = (mode = 0o755): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-embedded-setup-'));
+    fs.chmodSync(dir, mode);
+    dirs.push(dir);
+    return dir;
+  };
+  const open = (dataDir: string, port: number) => openDatabase(DatabaseConfig.fromEnv({ EMBEDDED_PG_PORT: String(port) }), dataDir);
+  /** The error and how long it took to come. */
+  const failure = async (opening: Promise<unknown>): Promise<{ error: Error; ms: number }> => {
+    const start = Date.now();
+    const error = await opening.then(
+      () => new Error('expected a failure'),
+      (e: Error) => e,
+    );
+    return { error, ms: Date.now() - start };
+  };
+  afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it('EMBEDDED_PG_PORT taken by another program: says so and what to set, within 2 s', async () => {
+    const squatter = net.createServer((socket) => socket.on('error', () => undefined)); // accepts, never answers
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as net.AddressInfo).port;
+    try {
+      const { error, ms } = await failure(open(tempDir(), port));
+      expect(error).toBeInstanceOf(EmbeddedPostgresError);
+      expect(error.message).toBe(`EMBEDDED_PG_PORT ${port} is already in use by another program; set EMBEDDED_PG_PORT to a free port (or DATABASE_URL to use your own PostgreSQL)`);
+      expect(ms).toBeLessThan(2000);
+
+      // The service prints it as one log line and exits 1: no stack trace, no retries.
+      const dataDir = tempDir();
+      const started = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port), PORT: String(await freePort()), LOG_LEVEL: 'info' },
+      }).then(
+        () => ({ code: 0, stdout: '', stderr: '' }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+      expect(started.code).toBe(1);
+      const lines = `${started.stdout}${started.stderr}`.trim().split('\n');
+      const fatal = lines.filter((l) => l.includes('"level":60'));
+      expect(fatal).toHaveLength(1);
+      expect(JSON.parse(fatal[0]).msg).toBe(error.message);
+      expect(lines.some((l) => /^\s+at /.test(l) || l.includes('"stack"'))).toBe(false);
+    } finally {
+      squatter.close();
+    }
   });
+
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? it : it.skip)('DATA_DIR the postgres user cannot enter (mktemp -d as root): names the folder and the fix, within 2 s', async () => {
+    const privateDir = tempDir(0o700);
+    const { error, ms } = await failure(open(privateDir, await freePort()));
+    expect(error).toBeInstanceOf(EmbeddedPostgresError);
+    expect(error.message).toBe(
+      `DATA_DIR ${privateDir} cannot be entered by the "postgres" user the embedded PostgreSQL runs as: ${privateDir} has mode 0700; run \`chmod o+x ${privateDir}\` or choose another DATA_DIR`,
+    );
+    expect(ms).toBeLessThan(2000);
+    expect(fs.statSync(privateDir).mode & 0o777).toBe(0o700); // not the service's folder: left as it is
+  });
+
+  (asRoot ? it : it.skip)('DATA_DIR the service creates, even under umask 077: made enterable, and the database starts', async () => {
+    const dataDir = path.join(tempDir(), 'made', 'by-service');
+    const umask = process.umask(0o077);
+    try {
+      createDataDir(dataDir);
+    } finally {
+      process.umask(umask);
+    }
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o711);
+    const database = await open(dataDir, await freePort());
+    try {
+      expect(database.embedded).toBe(true);
+    } finally {
+      await database.close();
+    }
+  }, 120_000);
 });

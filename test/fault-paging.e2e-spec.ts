@@ -196,6 +196,13 @@ describe('GET /fault paging', () => {
       const tenant = newTenant();
       await seedFaults(db, tenant, 4000, new Date(), 1);
       for (let i = 0; i < 4; i++) await seedFaults(db, newTenant(), 1000, new Date(), 1);
+      // A few faults carry the lifecycle columns the partial indexes cover.
+      await db.query(
+        `UPDATE faults SET acknowledged_at = created_at, acknowledged_by = 'usr_1', silenced = (random() < 0.5),
+                dedup_key = CASE WHEN status = 'unresolved' THEN 'wantunnel:' || id ELSE 'wantunnel:' || resource_id END
+         WHERE customer_id = $1 AND id IN (SELECT id FROM faults WHERE customer_id = $1 ORDER BY id LIMIT 40)`,
+        [tenant],
+      );
       await db.query('ANALYZE faults');
       await db.query('ANALYZE fault_path_segments');
       const nowSeconds = Math.floor(Date.now() / 1000);
@@ -211,6 +218,15 @@ describe('GET /fault paging', () => {
         { site: 'site_3' },
         { from: new Date(Date.now() - 30 * HOUR), to: new Date(Date.now() - 10 * HOUR) },
         { severity: 'LOW', site: 'site_1', status: 'recent', from: new Date(Date.now() - 40 * HOUR) },
+        // Lifecycle filters: trigram search, dedup key, and the partial acknowledged / silenced indexes.
+        { q: 'WAN2' },
+        { q: 'link (wan' },
+        { dedupKey: 'wantunnel:dev_3' },
+        { acknowledged: true },
+        { acknowledged: false },
+        { silenced: true },
+        { silenced: false },
+        { q: 'wan1', status: 'unresolved', acknowledged: false },
       ];
       for (const filters of variants) {
         for (const after of [undefined, deep]) {

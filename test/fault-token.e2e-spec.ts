@@ -1,9 +1,9 @@
-import { Clock } from '../src/auth/clock';
-import { DASHBOARD_TOKEN_AUDIENCE } from '../src/fault/fault-token.service';
+import { Clock } from '../src/common/clock';
+import { DASHBOARD_TOKEN_AUDIENCE } from '../src/fault/dashboard-token.signer';
 import { ProbeModule } from './support/probe.module';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
-import { newTenant, rawToken, serviceToken, userToken } from './support/tokens';
+import { newTenant, rawToken, serviceToken, userToken, userTokenIssuedAt } from './support/tokens';
 
 const faultBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   resource_id: 'dev_1',
@@ -173,13 +173,15 @@ describe('Fault dashboard tokens and short links', () => {
   describe('GET /fault/token/{id} (public dashboard)', () => {
     it('shows unresolved or last-24h faults of the token tenant, newest first, by token or by code', async () => {
       clock.advance(-48 * 3600_000);
-      const oldOpen = await createFault({ message: 'old open' });
-      const oldResolved = await createFault({ message: 'old resolved' });
-      await t.request('PATCH', `/fault/${oldResolved.id}`, { token: user, body: { status: 'resolved' } });
+      const then = userTokenIssuedAt(tenant, clock.nowSeconds(), 'usr_owner'); // a session of that time
+      const oldOpen = await createFault({ message: 'old open' }, then);
+      const oldResolved = await createFault({ message: 'old resolved' }, then);
+      await t.request('PATCH', `/fault/${oldResolved.id}`, { token: then, body: { status: 'resolved' } });
       clock.current = new Date();
       clock.advance(-3600_000);
-      const recentResolved = await createFault({ message: 'recent resolved' });
-      await t.request('PATCH', `/fault/${recentResolved.id}`, { token: user, body: { status: 'resolved' } });
+      const anHourAgo = userTokenIssuedAt(tenant, clock.nowSeconds(), 'usr_owner');
+      const recentResolved = await createFault({ message: 'recent resolved' }, anHourAgo);
+      await t.request('PATCH', `/fault/${recentResolved.id}`, { token: anHourAgo, body: { status: 'resolved' } });
       clock.current = new Date();
       const newest = await createFault({ message: 'newest' });
       await createFault({ message: 'other tenant' }, userToken(newTenant()));

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import { Clock } from '../src/auth/clock';
+import { Clock } from '../src/common/clock';
 import { FaultPurgeService } from '../src/fault/fault-purge.service';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
-import { newTenant, serviceToken, userToken } from './support/tokens';
+import { newTenant, serviceToken, userToken, userTokenIssuedAt } from './support/tokens';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const validBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -28,7 +28,8 @@ describe('Faults API', () => {
   beforeEach(() => {
     clock.current = new Date();
     tenant = newTenant();
-    token = userToken(tenant, { subject: 'usr_alice' });
+    // Issued 60 days back: these tests move the injected clock up to a month into the past.
+    token = userTokenIssuedAt(tenant, Math.floor(Date.now() / 1000) - 60 * 86_400, 'usr_alice');
   });
 
   const create = (body: Record<string, unknown> = validBody(), tk = token, headers?: Record<string, string>) =>
@@ -56,6 +57,13 @@ describe('Faults API', () => {
         resource_ancestry_path: 'site_a|dev_1',
         ttl: Math.floor(Date.parse(f.created_at) / 1000) + 30 * 86_400,
         comments: [],
+        // Lifecycle fields (additive; see test/fault-lifecycle.e2e-spec.ts).
+        dedup_key: null,
+        occurrences: 1,
+        last_occurred_at: f.created_at,
+        acknowledged_at: null,
+        acknowledged_by: null,
+        silenced: false,
       });
       const fetched = await t.request('GET', `/fault/${f.id}`, { token });
       expect(fetched.status).toBe(200);
@@ -341,7 +349,7 @@ describe('Faults API', () => {
   describe('retention', () => {
     it('hides expired faults at once and the purge deletes them in batches', async () => {
       const purgeTenant = newTenant();
-      const tk = userToken(purgeTenant);
+      const tk = userTokenIssuedAt(purgeTenant, Math.floor(Date.now() / 1000) - 60 * 86_400);
       const start = clock.now().getTime();
       clock.current = new Date(start - 31 * 86_400_000);
       const old = [];

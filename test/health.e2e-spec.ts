@@ -25,5 +25,21 @@ describe('health', () => {
     expect(res.body).toMatchObject({ status: 'not_ready', checks: { database: { status: 'up' }, failing: { status: 'down', error: 'down for the test' } } });
     expect((await t.request('GET', '/health')).status).toBe(200);
   });
-});
 
+  it('answers readiness from a result at most ~1 s old: a flood of probes costs one check round', async () => {
+    let calls = 0;
+    t.app.get(ReadinessRegistry).register({ name: 'counted', check: async () => void calls++ });
+    const began = performance.now();
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => t.request('GET', '/health/ready').then((r) => r.status)));
+    const elapsedMs = performance.now() - began;
+    expect(statuses.every((s) => s === 503)).toBe(true); // the failing check of the test before is still registered
+    expect(calls).toBeLessThanOrEqual(1 + Math.ceil(elapsedMs / 1000));
+    const deadline = Date.now() + 3000;
+    const before = calls;
+    while (calls === before) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await t.request('GET', '/health/ready');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+});

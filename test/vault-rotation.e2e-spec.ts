@@ -1,46 +1,26 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { createDataSource } from '../ormconfig';
 import { DatabaseConfig } from '../src/config/database.config';
 import { KmsConfig } from '../src/config/kms.config';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { createKmsProvider } from '../src/kms/kms.factory';
 import { rewrapVault } from '../src/vault/rewrap';
-import { appendLogs } from './support/secret-ledger';
+import { WebhookEntity } from '../src/webhooks/entities/webhook.entity';
+import { WebhookSecretBox } from '../src/webhooks/webhook-secret-box';
+import { recordSecret } from './support/secret-ledger';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';
 import { localKey, secretValue } from './support/vault-helpers';
 import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
+import { ScriptRun, runScript } from './support/run-script';
 
-const ROOT = path.resolve(__dirname, '..');
 
 /** Runs `npm run vault:rewrap`'s script; `killAfter` SIGKILLs it once a line matches. */
-function runRewrap(env: Record<string, string>, args: string[], killAfter?: RegExp): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string[] }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'scripts', 'vault-rewrap.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output: string[] = [];
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line) continue;
-        output.push(line);
-        if (killAfter?.test(line)) child.kill('SIGKILL');
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.once('exit', (code, signal) => {
-      appendLogs('vault:rewrap', output);
-      resolve({ code, signal, output });
-    });
-  });
-}
+const runRewrap = (env: Record<string, string>, args: string[], killAfter?: RegExp): Promise<ScriptRun> => runScript('vault-rewrap.ts', env, args, killAfter);
 
 /**
  * The rotation story on a database of its own (so other suites' keys do not
@@ -58,6 +38,8 @@ describe('vault key rotation', () => {
   const values = new Map<string, string>();
   let apiKey: string;
   const apps: TestApp[] = [];
+  const versioned = { id: '', first: '' };
+  const webhook = { id: '', secret: '' };
 
   const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
     const client = new Client({ connectionString: url });
@@ -69,7 +51,8 @@ describe('vault key rotation', () => {
     }
   };
   const start = async (keys: string): Promise<TestApp> => {
-    const t = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: keys, LOG_LEVEL: 'info' } });
+    // Per-value wrapping (format 2), the story before tenant keys; test/vault-tenant-keys.e2e-spec.ts tells the one with them.
+    const t = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: keys, LOG_LEVEL: 'info', VAULT_TENANT_KEYS: 'false' } });
     apps.push(t);
     return t;
   };
@@ -98,7 +81,18 @@ describe('vault key rotation', () => {
     }
     const key = await t.request('POST', '/workflows/vault', { token: user, body: { name: 'api-key:rotation' } });
     apiKey = key.body.api_key;
+    // One replaced value: its first version is kept, wrapped under key 1 as well.
+    const list = await t.request('GET', '/workflows/vault', { token: user });
+    versioned.id = list.body.find((i: { name: string }) => i.name === 'rot-00').id;
+    versioned.first = values.get('rot-00')!;
+    const second = secretValue('rot-00-v2');
+    values.set('rot-00', second);
+    expect((await t.request('PUT', `/workflows/vault/${versioned.id}`, { token: user, body: { name: 'rot-00', secret: second } })).status).toBe(200);
     expect(await keysInUse()).toEqual([`${k1.id}=40`]);
+    // A webhook's signing secret is sealed under the same key and must move with the values.
+    const hook = await t.request('POST', '/webhooks', { token: user, body: { url: 'http://127.0.0.1:9/hook', events: ['vault.*'] } });
+    expect(hook.status).toBe(201);
+    Object.assign(webhook, { id: hook.body.id, secret: recordSecret(hook.body.secret) });
     await t.close();
   });
 
@@ -111,7 +105,8 @@ describe('vault key rotation', () => {
     const res = await resolveAll(t);
     expect(res.status).toBe(200);
     expect(res.body.secrets).toEqual(Object.fromEntries(values));
-    expect(t.logs.some((l) => l.includes(`40 stored values are still wrapped by older key ${k1.id}`))).toBe(true);
+    const advice = t.logs.find((l) => l.includes(`41 stored values are still wrapped by older key ${k1.id}`));
+    expect(advice).toContain('node dist/scripts/vault-rewrap.js'); // works in the production image (no ts-node, no npm scripts' devDependencies)
   });
 
   it('re-wraps in batches: interrupted after 2 batches in-process, then killed midway as a CLI, then rerun — while the service serves', async () => {
@@ -120,7 +115,7 @@ describe('vault key rotation', () => {
     const ds = await createDataSource(url, DatabaseConfig.fromEnv(process.env)).initialize();
     try {
       const partial = await rewrapVault(ds, kms, { batchSize: 5, pauseMs: 0, maxBatches: 2 });
-      expect(partial).toMatchObject({ total: 40, rewrapped: 10, failed: 0, batches: 2 });
+      expect(partial).toMatchObject({ total: 41, rewrapped: 10, failed: 0, batches: 2 });
     } finally {
       await ds.destroy();
       await kms.close();
@@ -135,7 +130,7 @@ describe('vault key rotation', () => {
     })();
     const killed = await runRewrap(env, ['--batch-size', '3', '--pause-ms', '150'], /batch 2:/);
     expect(killed.signal).toBe('SIGKILL');
-    expect(killed.output.join('\n')).toMatch(/batch 1: 3\/30 done/);
+    expect(killed.output.join('\n')).toMatch(/batch 1: 3\/31 done/);
     const afterKill = await keysInUse();
     expect(afterKill).not.toEqual([`${k2.id}=41`]);
 
@@ -145,6 +140,9 @@ describe('vault key rotation', () => {
     expect(rerun.code).toBe(0);
     expect(rerun.output.join('\n')).toMatch(/finished: \d+ re-wrapped to key rot2-[0-9a-f]+, 0 changed meanwhile, 0 failed/);
     expect(await keysInUse()).toEqual([`${k2.id}=41`]);
+    expect(await query(`SELECT kms_key_id FROM vault_item_version`)).toEqual([{ kms_key_id: k2.id }]);
+    expect(await query(`SELECT kms_key_id FROM webhooks`)).toEqual([{ kms_key_id: k2.id }]);
+    expect(rerun.output.join('\n') + killed.output.join('\n')).toMatch(/webhook signing secrets: 1 re-wrapped/);
     expect(served.length).toBeGreaterThan(0);
     expect(served.every((s) => s === 200)).toBe(true);
 
@@ -163,6 +161,14 @@ describe('vault key rotation', () => {
     expect(res.body.secrets).toEqual(Object.fromEntries(values));
     const verified = await t.request('POST', '/internal/vault/api-keys/verify', { token: runner, body: { api_key: apiKey } });
     expect(verified.body.valid).toBe(true);
+    // The kept version was re-wrapped too: restoring it opens under key 2 alone.
+    expect((await t.request('POST', `/workflows/vault/${versioned.id}/versions/1/restore`, { token: user })).status).toBe(200);
+    const restored = await t.request('POST', '/internal/vault/resolve', { token: runner, body: { customer_id: tenant, names: ['rot-00'] } });
+    expect(restored.body).toMatchObject({ secrets: { 'rot-00': versioned.first }, versions: { 'rot-00': 3 } });
+    values.set('rot-00', versioned.first);
+    // The webhook's secret opens under key 2 alone: its deliveries can still be signed.
+    const [row] = await t.app.get(DataSource).getRepository(WebhookEntity).findBy({ id: webhook.id });
+    expect(await t.app.get(WebhookSecretBox).open(row)).toBe(webhook.secret);
     expect(t.logs.some((l) => l.includes('not configured'))).toBe(false);
   });
 
@@ -193,15 +199,17 @@ describe('vault key rotation', () => {
   it('reports values whose key is gone instead of silently failing', async () => {
     for (const t of apps.splice(0)) await t.close();
     const t = await start(k1.entry);
-    expect(t.logs.some((l) => l.includes(`41 stored values are wrapped by local key ${k2.id}`) && l.includes('not configured'))).toBe(true);
+    // 41 current values and 2 kept versions (rot-00's first value, and the one replaced by the version restore).
+    expect(t.logs.some((l) => l.includes(`43 stored values are wrapped by local key ${k2.id}`) && l.includes('not configured'))).toBe(true);
     const res = await resolveAll(t);
     expect(res.status).toBe(500);
-    expect(JSON.stringify(res.body)).not.toContain('rot-');
+    // No value in the answer (the message may name whichever item failed first).
+    for (const value of values.values()) expect(JSON.stringify(res.body)).not.toContain(value);
     // The re-wrap cannot move what it cannot open: it fails loudly, lists the items, and changes nothing.
     const run = await runRewrap({ DATABASE_URL: url, KMS_LOCAL_KEYS: k1.entry }, ['--batch-size', '20']);
     expect(run.code).toBe(1);
-    expect(run.output.join('\n')).toMatch(/finished: 0 re-wrapped to key rot1-[0-9a-f]+, 0 changed meanwhile, 41 failed/);
-    expect(run.output.join('\n')).toMatch(/41 values could not be unwrapped .*: vlt_/);
+    expect(run.output.join('\n')).toMatch(/finished: 0 re-wrapped to key rot1-[0-9a-f]+, 0 changed meanwhile, 43 failed/);
+    expect(run.output.join('\n')).toMatch(/43 values could not be unwrapped .*: vlt_/);
     expect(await keysInUse()).toEqual([`${k2.id}=41`]);
   }, 60_000);
   it('a value the service changes during the re-wrap keeps the service\'s write (the re-wrap skips it)', async () => {
@@ -226,13 +234,16 @@ describe('vault key rotation', () => {
     const ds = await createDataSource(url, DatabaseConfig.fromEnv(process.env)).initialize();
     try {
       const result = await rewrapVault(ds, kms, { batchSize: 10, pauseMs: 0 });
-      expect(result).toMatchObject({ total: 41, rewrapped: 40, skipped: 1, failed: 0 });
+      // 41 values + 2 versions counted at the start; the service's PUT skips rot-00's current value and keeps its
+      // old value (still under key 2) as a third version, which the version pass then re-wraps.
+      expect(result).toMatchObject({ total: 43, rewrapped: 43, skipped: 1, failed: 0 });
     } finally {
       await ds.destroy();
       await inner.close();
     }
     values.set('rot-00', newValue);
     expect(await keysInUse()).toEqual([`${k3.id}=41`]);
+    expect(await query(`SELECT DISTINCT kms_key_id FROM vault_item_version`)).toEqual([{ kms_key_id: k3.id }]);
     const res = await resolveAll(t);
     expect(res.body.secrets).toEqual(Object.fromEntries(values));
   });
@@ -240,7 +251,7 @@ describe('vault key rotation', () => {
     for (const t of apps.splice(0)) await t.close();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vault-dev-key-'));
     try {
-      const t = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: '', DATA_DIR: dataDir, LOG_LEVEL: 'info' } });
+      const t = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: '', DATA_DIR: dataDir, LOG_LEVEL: 'info', VAULT_TENANT_KEYS: 'false' } });
       apps.push(t);
       expect(t.logs.some((l) => l.includes('KMS_LOCAL_KEYS is not set') && l.includes(path.join(dataDir, 'secrets', 'kms-local-key')))).toBe(true);
       expect(fs.statSync(path.join(dataDir, 'secrets', 'kms-local-key')).mode & 0o777).toBe(0o600);
@@ -249,7 +260,7 @@ describe('vault key rotation', () => {
       expect(created.status).toBe(201);
       await t.close();
       apps.splice(0);
-      const again = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: '', DATA_DIR: dataDir } });
+      const again = await startTestApp({ env: { DATABASE_URL: url, KMS_LOCAL_KEYS: '', DATA_DIR: dataDir, VAULT_TENANT_KEYS: 'false' } });
       apps.push(again);
       const res = await again.request('POST', '/internal/vault/resolve', { token: runner, body: { customer_id: tenant, names: ['dev-key-item'] } });
       expect(res.body.secrets).toEqual({ 'dev-key-item': 'dev-key-value' });

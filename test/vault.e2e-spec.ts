@@ -1,16 +1,18 @@
 import { Client } from 'pg';
-import { Clock } from '../src/auth/clock';
+import { Clock } from '../src/common/clock';
+import { VaultRepository } from '../src/vault/vault.repository';
 import { recordSecret } from './support/secret-ledger';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';
-import { FakeClock, localKey, secretValue } from './support/vault-helpers';
+import { FakeClock } from './support/fake-clock';
+import { localKey, secretValue } from './support/vault-helpers';
 
 const MINUTE = 60_000;
 const future = (ms = 3_600_000): string => new Date(Date.now() + ms).toISOString();
 
 describe('Workflows Vault API', () => {
   let t: TestApp;
-  const clock = new FakeClock();
+  const clock = FakeClock.running();
   const tenant = newTenant();
   const other = newTenant();
   const user = userToken(tenant, { subject: 'alice' });
@@ -41,7 +43,7 @@ describe('Workflows Vault API', () => {
     await t.close();
   });
   beforeEach(() => {
-    clock.offsetMs = 0;
+    clock.reset();
   });
 
   describe('authentication and scopes', () => {
@@ -94,7 +96,7 @@ describe('Workflows Vault API', () => {
       const expires = future();
       const res = await create({ name: uniq(), secret, expires_at: expires });
       expect(res.status).toBe(201);
-      expect(Object.keys(res.body).sort()).toEqual(['created_at', 'expires_at', 'id', 'kind', 'last_used_at', 'name', 'updated_at']);
+      expect(Object.keys(res.body).sort()).toEqual(['created_at', 'expires_at', 'id', 'kind', 'last_used_at', 'name', 'updated_at', 'version']);
       expect(res.body).toMatchObject({ kind: 'secret', last_used_at: null, expires_at: expires.replace(/Z$/, '000Z') });
       expect(res.body.id).toMatch(/^vlt_[0-9a-hjkmnp-tv-z]{26}$/);
       expect(res.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
@@ -132,11 +134,16 @@ describe('Workflows Vault API', () => {
       try {
         const { rows } = await db.query('SELECT * FROM vault_item WHERE id = $1', [res.body.id]);
         const row = rows[0];
-        expect(row).toMatchObject({ enc_format: 1, kms_provider: 'local', kind: 'secret', api_key_hash: null });
-        expect(row.kms_key_id).toMatch(/^vault-/);
+        // The data key is wrapped by the tenant's key (format 3), the tenant's key by the KMS key.
+        expect(row).toMatchObject({ enc_format: 3, kms_provider: 'tenant', kind: 'secret', api_key_hash: null });
+        expect(row.kms_key_id).toMatch(/^tk_/);
         expect(JSON.stringify(row)).not.toContain(secret);
         expect(row.ciphertext.includes(Buffer.from(secret))).toBe(false);
         expect(row.wrapped_key.length).toBe(12 + 32 + 16);
+        const { rows: keys } = await db.query('SELECT * FROM vault_tenant_key WHERE customer_id = $1', [row.customer_id]);
+        expect(keys[0]).toMatchObject({ key_id: row.kms_key_id, kms_provider: 'local', destroyed_at: null });
+        expect(keys[0].kms_key_id).toMatch(/^vault-/);
+        expect(keys[0].wrapped_key.length).toBe(12 + 32 + 16);
       } finally {
         await db.end();
       }
@@ -155,13 +162,19 @@ describe('Workflows Vault API', () => {
     });
 
     it('lists items about to expire with expiring_within_days', async () => {
-      const fresh = userToken(newTenant());
+      const tenant = newTenant();
+      const fresh = userToken(tenant);
       const soon = await create({ name: uniq('soon'), secret: 'x', expires_at: future(2 * 86_400_000) }, fresh);
       await create({ name: uniq('later'), secret: 'x', expires_at: future(30 * 86_400_000) }, fresh);
       await create({ name: uniq('never'), secret: 'x' }, fresh);
       const res = await t.request('GET', '/workflows/vault?expiring_within_days=7', { token: fresh });
       expect(res.status).toBe(200);
       expect(res.body.map((i: { id: string }) => i.id)).toEqual([soon.body.id]);
+      // A metadata read: no sealed value, wrapped key or key hash leaves the database for it.
+      const rows = await t.app.get(VaultRepository).listExpiring(tenant, new Date(), new Date(Date.now() + 7 * 86_400_000));
+      const metadata = await t.app.get(VaultRepository).findById(tenant, soon.body.id);
+      expect(rows.map((r) => Object.keys(r).sort())).toEqual([Object.keys(metadata!).sort()]);
+      for (const sealed of ['ciphertext', 'wrappedKey', 'apiKeyHash']) expect(Object.keys(rows[0])).not.toContain(sealed);
       expect((await t.request('GET', '/workflows/vault?expiring_within_days=-1', { token: fresh })).status).toBe(400);
       expect((await t.request('GET', '/workflows/vault?expiring_within_days=abc', { token: fresh })).status).toBe(400);
       expect((await t.request('GET', '/workflows/vault?expiring_within_days=3651', { token: fresh })).status).toBe(400);
@@ -248,7 +261,7 @@ describe('Workflows Vault API', () => {
       for (let i = 0; i < names.length; i++) ids.push((await create({ name: names[i], secret: values[i] })).body.id);
       const res = await resolve(tenant, names);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ customer_id: tenant, secrets: Object.fromEntries(names.map((n, i) => [n, values[i]])) });
+      expect(res.body).toEqual({ customer_id: tenant, secrets: Object.fromEntries(names.map((n, i) => [n, values[i]])), versions: Object.fromEntries(names.map((n) => [n, 1])) });
       const got = await t.request('GET', `/workflows/vault/${ids[0]}`, { token: user });
       expect(got.body.last_used_at).toMatch(/Z$/);
     });
@@ -339,7 +352,7 @@ describe('Workflows Vault API', () => {
       expect((await verify(key)).body.valid).toBe(true);
       clock.advance(11 * MINUTE);
       expect((await verify(key)).body).toEqual(invalid);
-      clock.offsetMs = 0;
+      clock.reset();
       expect((await verify(key)).body.valid).toBe(true);
       expect((await t.request('DELETE', `/workflows/vault/${made.body.id}`, { token: user })).status).toBe(204);
       expect((await verify(key)).body).toEqual(invalid);

@@ -1,6 +1,6 @@
 import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
+import { ApiError, ApiRateLimited } from '../common/api-error-responses';
 import { Principal } from './principal';
 import { ServiceScope, UserScope } from './scopes';
 
@@ -28,12 +28,20 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
 /** Enforces (through the global guard) and documents who may call a route. */
 export function Auth(rule: AuthRule): MethodDecorator & ClassDecorator {
   const scopes = [...(rule.user ?? []), ...(rule.service ?? []).map((s) => `${s} (service token)`)];
+  const forbidden =
+    rule.user === undefined
+      ? 'This endpoint does not accept user tokens'
+      : rule.user.length > 0
+        ? `Token lacks required scope: ${rule.user.join(', ')}`
+        : 'A dashboard token is read-only and cannot call this endpoint';
   return applyDecorators(
     SetMetadata(AUTH_RULE, rule),
     ApiBearerAuth('bearer'),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token', type: ErrorResponseDto }),
-    ApiForbiddenResponse({ description: `Token lacks a required scope: ${scopes.join(', ') || 'none'}`, type: ErrorResponseDto }),
-    ApiTooManyRequestsResponse({ description: 'Rate limit exceeded; see Retry-After', type: ErrorResponseDto }),
+    // Machine-readable: which tokens may call the operation (clients, and the Swagger UI browser test).
+    ApiExtension('x-auth', { user: rule.user ?? null, service: rule.service ?? null, dashboard: rule.dashboard ?? false }),
+    ApiError(401, { description: 'Missing, invalid or expired token', message: 'Missing Authorization header; send "Authorization: Bearer <token>"' }),
+    ApiError(403, { description: `The token may not call this: it needs ${scopes.join(', ') || 'a user session'}`, message: forbidden }),
+    ApiRateLimited(),
   );
 }
 

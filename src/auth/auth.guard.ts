@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Unauthor
 import { Reflector } from '@nestjs/core';
 import { AUTH_RULE, AuthRule, DEFAULT_AUTH_RULE, IS_PUBLIC } from './auth.decorators';
 import { decodeJwt } from './jws';
+import { OffboardedTenants } from './offboarded-tenants';
 import { Principal } from './principal';
 import { TokenError } from './token-error';
 import { TokenVerifierRegistry } from './token-verifier.registry';
@@ -23,6 +24,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly userTokens: UserTokenVerifier,
     private readonly ownTokens: TokenVerifierRegistry,
+    private readonly offboarded: OffboardedTenants,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,6 +33,8 @@ export class AuthGuard implements CanActivate {
     const rule = this.reflector.getAllAndOverride<AuthRule>(AUTH_RULE, targets) ?? DEFAULT_AUTH_RULE;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = await this.authenticate(request);
+    // The tokens of an offboarded tenant (user sessions, dashboard tokens) are refused at once: the tenant no longer exists.
+    if (principal.customerId !== null && this.offboarded.has(principal.customerId)) throw new UnauthorizedException("The token's tenant has been offboarded");
     request.principal = principal;
     authorize(principal, rule);
     return true;

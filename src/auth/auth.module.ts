@@ -1,31 +1,18 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app.config';
-import { PostgresRateLimitStore } from '../rate-limit/postgres-rate-limit.store';
-import { MemoryRateLimitStore, RateLimitStore } from '../rate-limit/rate-limit.store';
-import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { AuthGuard } from './auth.guard';
-import { Clock } from './clock';
+import { OffboardedTenants } from './offboarded-tenants';
+import { TenantAccess } from './tenant-access';
 import { TokenVerifierRegistry } from './token-verifier.registry';
 import { UserTokenVerifier } from './user-token.verifier';
 
-/** Deny by default: the global guard authenticates every route not marked @Public(), then rate-limits the caller. */
+/**
+ * Deny by default: the AuthGuard (registered globally by the AppModule)
+ * authenticates every route not marked @Public(). Feature modules register
+ * the verifiers of the tokens they mint in the TokenVerifierRegistry.
+ */
 @Global()
 @Module({
-  providers: [
-    Clock,
-    UserTokenVerifier,
-    TokenVerifierRegistry,
-    {
-      provide: RateLimitStore,
-      inject: [AppConfig, DataSource],
-      useFactory: (config: AppConfig, dataSource: DataSource) =>
-        config.rateLimitStore === 'postgres' ? new PostgresRateLimitStore(dataSource) : new MemoryRateLimitStore(),
-    },
-    { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
-  ],
-  exports: [Clock, TokenVerifierRegistry],
+  providers: [UserTokenVerifier, TokenVerifierRegistry, TenantAccess, AuthGuard, OffboardedTenants],
+  exports: [TokenVerifierRegistry, TenantAccess, AuthGuard, OffboardedTenants],
 })
 export class AuthModule {}

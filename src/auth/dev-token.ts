@@ -1,5 +1,5 @@
-import { JwtService } from '@nestjs/jwt';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
+import { signJwt } from './jws';
 
 export interface DevTokenOptions {
   secret: string;
@@ -8,6 +8,8 @@ export interface DevTokenOptions {
   subject?: string;
   scopes?: string[];
   service?: boolean;
+  /** Service tokens: the tenants they may name (`customer_ids`). */
+  customerIds?: string[];
   expiresInSeconds?: number;
   issuer?: string;
   audience?: string;
@@ -18,16 +20,16 @@ export interface DevTokenOptions {
  * (`npm run token`) and tests. Production tokens come from the real provider.
  */
 export function signDevToken(options: DevTokenOptions): string {
+  const iat = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { jti: randomUUID() };
   if (options.service) payload.token_use = 'service';
+  if (options.service && options.customerIds !== undefined) payload.customer_ids = options.customerIds;
   else payload[options.tenantClaim ?? 'customer_id'] = options.customerId;
   if (options.scopes !== undefined) payload.scopes = options.scopes;
-  return new JwtService().sign(payload, {
-    secret: options.secret,
-    algorithm: 'HS256',
-    subject: options.subject ?? (options.service ? 'workflow-runner' : 'usr_dev'),
-    expiresIn: options.expiresInSeconds ?? 3600,
-    ...(options.issuer ? { issuer: options.issuer } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
-  });
+  payload.iat = iat;
+  payload.exp = iat + (options.expiresInSeconds ?? 3600);
+  if (options.audience) payload.aud = options.audience;
+  if (options.issuer) payload.iss = options.issuer;
+  payload.sub = options.subject ?? (options.service ? 'workflow-runner' : 'usr_dev');
+  return signJwt(payload, createSecretKey(Buffer.from(options.secret, 'utf8')));
 }

@@ -1,8 +1,10 @@
 import { KeyObject, createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { numericDateClaim, optionalStringClaim } from './claims';
 import { TokenError } from './token-error';
 
 /**
- * Compact JWS (JWT) decoding and verification on node:crypto, with the
+ * The service's one JWT toolkit: compact JWS (JWT) signing, decoding and
+ * verification on node:crypto, with the
  * algorithm pinned by the *key*: an HMAC key only verifies HS256, an RSA key
  * only RS256, a P-256 key only ES256, an Ed25519 key only EdDSA. So `alg: none`
  * and algorithm confusion (HS256 "signed" with a public key) cannot pass.
@@ -118,32 +120,41 @@ export interface ClaimRules {
 }
 
 function audiences(payload: JwtPayload): string[] {
+  if (!Object.prototype.hasOwnProperty.call(payload, 'aud')) return [];
   const aud = payload.aud;
-  if (aud === undefined) return [];
   if (typeof aud === 'string') return [aud];
   if (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) return aud;
   throw new TokenError('Malformed token: aud must be a string or an array of strings');
 }
 
-function numericDate(payload: JwtPayload, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
-  const value = payload[claim];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TokenError(`Malformed token: ${claim} must be a number`);
-  return value;
-}
-
 export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
   const now = rules.nowSeconds;
-  const exp = numericDate(payload, 'exp');
-  const nbf = numericDate(payload, 'nbf');
-  numericDate(payload, 'iat');
+  const exp = numericDateClaim(payload, 'exp');
+  const nbf = numericDateClaim(payload, 'nbf');
+  const iat = numericDateClaim(payload, 'iat');
   if (exp === undefined && rules.requireExpiry !== false) throw new TokenError('Token has no expiry (exp)');
   if (exp !== undefined && now - rules.clockToleranceSeconds >= exp) throw new TokenError('Token has expired');
   if (nbf !== undefined && now + rules.clockToleranceSeconds < nbf) throw new TokenError('Token is not valid yet (nbf)');
-  if (rules.issuer !== undefined && payload.iss !== rules.issuer) throw new TokenError('Token issuer is not accepted');
+  // Issued in the future (beyond the tolerance): a forged or mis-clocked issuer; refuse rather than trust its exp.
+  if (iat !== undefined && iat > now + rules.clockToleranceSeconds) throw new TokenError('Token is issued in the future (iat)');
+  const iss = optionalStringClaim(payload, 'iss', { maxLength: 1024 });
+  if (rules.issuer !== undefined && iss !== rules.issuer) throw new TokenError('Token issuer is not accepted');
   const aud = audiences(payload);
   if (rules.audience !== undefined && !aud.includes(rules.audience)) throw new TokenError('Token audience is not accepted');
   if (rules.forbiddenAudiences?.some((forbidden) => aud.includes(forbidden))) {
     throw new TokenError('Token audience is not accepted');
   }
+}
+
+/**
+ * Signs a JWT with an HMAC key (HS256, the only algorithm this service signs
+ * with: its own dashboard tokens and development tokens). The header carries
+ * `kid` when given.
+ */
+export function signJwt(payload: JwtPayload, key: KeyObject, kid?: string): string {
+  if (algorithmForKey(key) !== 'HS256') throw new Error('signJwt signs with HMAC (secret) keys only');
+  const header: JwtHeader = kid === undefined ? { alg: 'HS256', typ: 'JWT' } : { alg: 'HS256', typ: 'JWT', kid };
+  const segment = (value: object): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+  const signingInput = `${segment(header)}.${segment(payload)}`;
+  return `${signingInput}.${createHmac('sha256', key).update(signingInput, 'ascii').digest('base64url')}`;
 }

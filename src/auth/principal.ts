@@ -13,6 +13,11 @@ export interface Principal {
   /** The tenant; null only for service principals. */
   customerId: string | null;
   scopes: ReadonlySet<string>;
+  /**
+   * Service tokens only: the `customer_ids` claim, the tenants this token may name.
+   * Undefined when the claim is absent (any tenant, unless SERVICE_TOKENS_REQUIRE_TENANTS).
+   */
+  customerIds?: string[];
   /** The token's `jti`, when it has one. */
   tokenId?: string;
 }

@@ -26,8 +26,9 @@ function isDatabaseUnavailable(exception: unknown): boolean {
   if (error === undefined) return false;
   const code = error.code ?? error.driverError?.code;
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
-  // TypeORM releases a transaction's connection when the server drops it; the commit then fails with this.
-  if (error.name === 'QueryRunnerAlreadyReleasedError') return true;
+  // TypeORM releases a transaction's connection when the server drops it; the next query or the commit then fails
+  // with one of these (which one depends on whether the query runs through the runner or its manager).
+  if (error.name === 'QueryRunnerAlreadyReleasedError' || error.name === 'QueryRunnerProviderAlreadyReleasedError') return true;
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
 }
 

@@ -19,12 +19,16 @@ export class AppConfig {
   /** Requests allowed per principal (or client address for public routes) per window. */
   readonly rateLimitMax!: number;
   readonly rateLimitWindowSeconds!: number;
+  /** Requests allowed per client address per window, counted before authentication. */
+  readonly rateLimitAddressMax!: number;
   /** `memory`: per instance, no I/O. `postgres`: shared by every instance on the database. */
   readonly rateLimitStore!: 'memory' | 'postgres';
   /** Seconds a graceful shutdown waits for in-flight requests. */
   readonly shutdownTimeoutSeconds!: number;
   /** Milliseconds between SIGTERM and closing the listener, while readiness says 503 and connections are closed after each response. */
   readonly shutdownDrainMs!: number;
+  /** Trust `X-Forwarded-*` headers (behind a load balancer) for the client address and protocol. */
+  readonly trustProxy!: boolean;
 
   static fromEnv(env: Env): AppConfig {
     const r = new EnvReader(env);
@@ -38,11 +42,14 @@ export class AppConfig {
       corsOrigins: r.list('CORS_ORIGINS'),
       bodyLimitBytes: 64 * 1024,
       rateLimitMax: r.int('RATE_LIMIT_MAX', 600, 1, 1_000_000),
+      rateLimitAddressMax: 0, // below: its default depends on rateLimitMax
       rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
       rateLimitStore: r.oneOf('RATE_LIMIT_STORE', ['memory', 'postgres'] as const, 'memory'),
       shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
       shutdownDrainMs: r.int('SHUTDOWN_DRAIN_MS', 1000, 0, 60_000),
+      trustProxy: r.bool('TRUST_PROXY', false),
     };
+    (config as { rateLimitAddressMax: number }).rateLimitAddressMax = r.int('RATE_LIMIT_ADDRESS_MAX', config.rateLimitMax * 10, 1, 100_000_000);
     r.done();
     return Object.freeze(config);
   }

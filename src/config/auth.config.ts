@@ -15,6 +15,8 @@ export class AuthConfig {
   readonly jwksCooldownSeconds!: number;
   /** Seconds a fetched JWKS is trusted before it is refreshed. */
   readonly jwksCacheSeconds!: number;
+  /** Refuse service tokens without a `customer_ids` claim on every call that names a tenant. */
+  readonly serviceTokensRequireTenants!: boolean;
 
   static fromEnv(env: Env): AuthConfig {
     const r = new EnvReader(env);
@@ -37,6 +39,7 @@ export class AuthConfig {
       clockToleranceSeconds: r.int('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
       jwksCooldownSeconds: r.int('JWT_JWKS_COOLDOWN_SECONDS', 5, 0, 3600),
       jwksCacheSeconds: r.int('JWT_JWKS_CACHE_SECONDS', 600, 10, 86_400),
+      serviceTokensRequireTenants: r.bool('SERVICE_TOKENS_REQUIRE_TENANTS', false),
     };
     r.done();
     return Object.freeze(config);

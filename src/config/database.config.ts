@@ -5,6 +5,8 @@ export class DatabaseConfig {
   /** Set: use that server. Unset: start (or join) the embedded PostgreSQL. */
   readonly url!: string | undefined;
   readonly embeddedPort!: number;
+  /** Seconds to keep restarting an embedded PostgreSQL that died before the service gives up and exits. */
+  readonly embeddedRestartTimeoutSeconds!: number;
   readonly migrationsRun!: boolean;
   readonly poolSize!: number;
   /** Milliseconds a query may run before PostgreSQL cancels it. */
@@ -18,6 +20,7 @@ export class DatabaseConfig {
     const config: DatabaseConfig = {
       url: r.url('DATABASE_URL', ['postgres', 'postgresql']),
       embeddedPort: r.int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+      embeddedRestartTimeoutSeconds: r.int('EMBEDDED_PG_RESTART_TIMEOUT_SECONDS', 30, 1, 3600),
       migrationsRun: r.bool('DB_MIGRATIONS_RUN', true),
       poolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
       statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),

@@ -15,8 +15,7 @@ export function readOrCreateDevSecret(dataDir: string, fileName: string, bytes =
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  // DATA_DIR stays traversable (the embedded PostgreSQL runs as its own user); the secrets folder does not.
-  fs.mkdirSync(dataDir, { recursive: true });
+  createDataDir(dataDir);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const secret = randomBytes(bytes).toString('base64url');
   try {
@@ -26,6 +25,20 @@ export function readOrCreateDevSecret(dataDir: string, fileName: string, bytes =
     // Another process created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
     throw error;
+  }
+}
+
+/**
+ * Creates DATA_DIR (and missing parents) traversable by others (mode 0711 at least, whatever the
+ * umask): the embedded PostgreSQL runs as its own user and must enter it. Folders that already
+ * exist are left as they are. The secrets folder inside is private (0700).
+ */
+export function createDataDir(dataDir: string): void {
+  const first = fs.mkdirSync(dataDir, { recursive: true });
+  if (first === undefined) return;
+  for (let dir = path.resolve(dataDir); ; dir = path.dirname(dir)) {
+    fs.chmodSync(dir, fs.statSync(dir).mode | 0o711);
+    if (dir === path.resolve(first) || path.dirname(dir) === dir) break;
   }
 }
 

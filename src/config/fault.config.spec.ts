@@ -35,6 +35,7 @@ describe('FaultConfig', () => {
       SHORT_LINK_BASE_URL: 'https://flt.example.com/s/',
       DASHBOARD_URL: 'https://dash.example.com/?t={token}',
       FAULT_TOKEN_CACHE_MS: '250',
+      FAULT_REOPEN_WINDOW_SECONDS: '600',
     });
     expect(config.tokenSecret).toBe(strong);
     expect(config.cursorSecret).toBe(`${strong}-cursor`);
@@ -45,7 +46,10 @@ describe('FaultConfig', () => {
       shortLinkBaseUrl: 'https://flt.example.com/s',
       dashboardUrl: 'https://dash.example.com/?t={token}',
       tokenCacheMs: 250,
+      reopenWindowSeconds: 600,
     });
+    expect(FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong }).reopenWindowSeconds).toBe(300);
+    expect(() => FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong, FAULT_REOPEN_WINDOW_SECONDS: '-1' })).toThrow(/FAULT_REOPEN_WINDOW_SECONDS/);
   });
 
   it('never shows its keys when logged or serialized', () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Env, EnvReader } from './env';
+import { withHiddenField } from './hidden-field';
 
 /** Faults: retention and purge, dashboard tokens and their short links, list cursors. */
 export class FaultConfig {
@@ -22,6 +23,8 @@ export class FaultConfig {
   readonly dashboardUrl!: string | undefined;
   /** At most this many milliseconds a dashboard-token row is cached (revocation latency bound). */
   readonly tokenCacheMs!: number;
+  /** A report with the dedup_key of a fault resolved less than this many seconds ago reopens it. */
+  readonly reopenWindowSeconds!: number;
 
   static fromEnv(env: Env): FaultConfig {
     const r = new EnvReader(env);
@@ -40,15 +43,10 @@ export class FaultConfig {
       shortLinkBaseUrl,
       dashboardUrl,
       tokenCacheMs: r.int('FAULT_TOKEN_CACHE_MS', 500, 0, 1000),
+      reopenWindowSeconds: r.int('FAULT_REOPEN_WINDOW_SECONDS', 300, 0, 86_400),
     };
     r.done();
     // The keys are readable by the code but not enumerable, so a logged or serialized config shows neither.
-    for (const [key, value] of [
-      ['tokenSecret', tokenSecret ?? ''],
-      ['cursorSecret', cursorSecret],
-    ] as const) {
-      Object.defineProperty(config, key, { value, enumerable: false, writable: false });
-    }
-    return Object.freeze(config as FaultConfig);
+    return Object.freeze(withHiddenField(withHiddenField(config, 'tokenSecret', tokenSecret ?? ''), 'cursorSecret', cursorSecret) as FaultConfig);
   }
 }

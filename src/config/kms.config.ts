@@ -3,6 +3,7 @@ import path from 'node:path';
 import { KMS_PROVIDER_NAMES, KmsProviderName } from '../kms/kms-provider.interface';
 import { readOrCreateDevSecret } from './dev-secret';
 import { Env, EnvReader } from './env';
+import { withHiddenField } from './hidden-field';
 
 export interface LocalKey {
   id: string;
@@ -34,14 +35,8 @@ export interface AwsKmsSettings {
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Secrets stay readable by code but out of JSON.stringify and console/util.inspect output. */
-function hidden<T extends object, K extends string, V>(target: T, key: K, value: V): T & Record<K, V> {
-  Object.defineProperty(target, key, { value, enumerable: false, writable: false });
-  return target as T & Record<K, V>;
-}
-
 function localKey(id: string, material: Buffer): LocalKey {
-  return hidden({ id }, 'material', material);
+  return withHiddenField({ id }, 'material', material);
 }
 const DEV_KEY_ID = 'dev';
 
@@ -124,7 +119,7 @@ export class KmsConfig {
         const modulePath = required('PKCS11_MODULE_PATH');
         const tokenLabel = required('PKCS11_TOKEN_LABEL');
         const pin = required('PKCS11_PIN');
-        pkcs11 = hidden({ modulePath, tokenLabel, keyLabel: required('PKCS11_KEY_LABEL') }, 'pin', pin);
+        pkcs11 = withHiddenField({ modulePath, tokenLabel, keyLabel: required('PKCS11_KEY_LABEL') }, 'pin', pin);
         break;
       }
       case 'aws-kms': {

@@ -1,17 +1,41 @@
 import { Env, EnvReader } from './env';
 
-/** Re-wrap tuning, for `npm run vault:rewrap`. */
+/** The vault's recovery window and scheduled purge, and re-wrap tuning for `npm run vault:rewrap`. */
 export class VaultConfig {
+  /** Versions kept per secret, the current one included; older ones are deleted (erased) on the next replace. */
+  readonly maxVersions!: number;
+  /** Days a deleted item stays restorable; 0 deletes permanently at once (the reference's behaviour). */
+  readonly recoveryDays!: number;
+  /** Seconds between two runs of the purge of deleted items past their window; 0 disables the timer. */
+  readonly purgeIntervalSeconds!: number;
+  /** Items purged per statement. */
+  readonly purgeBatchSize!: number;
   /** Data keys re-wrapped per batch (one transaction each). */
   readonly rewrapBatchSize!: number;
   /** Pause between batches, so a re-wrap running beside the service leaves it room. */
   readonly rewrapPauseMs!: number;
+  /**
+   * New values sealed under the tenant's key (format 3; default). `false` writes format 2 (data key wrapped
+   * per value by the KMS provider): for a rolling upgrade, so instances that cannot read format 3 yet never meet it.
+   */
+  readonly tenantKeys!: boolean;
+  /** Seconds an unwrapped tenant key stays in memory (a resolve must not call the KMS per value). */
+  readonly tenantKeyCacheSeconds!: number;
+  /** Tenants whose unwrapped keys are kept in memory at most. */
+  readonly tenantKeyCacheSize!: number;
 
   static fromEnv(env: Env): VaultConfig {
     const r = new EnvReader(env);
     const config: VaultConfig = {
+      maxVersions: r.int('VAULT_MAX_VERSIONS', 10, 1, 100),
+      recoveryDays: r.int('VAULT_RECOVERY_DAYS', 0, 0, 365),
+      purgeIntervalSeconds: r.int('VAULT_PURGE_INTERVAL_SECONDS', 300, 0, 86_400),
+      purgeBatchSize: r.int('VAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
       rewrapBatchSize: r.int('VAULT_REWRAP_BATCH_SIZE', 100, 1, 10_000),
       rewrapPauseMs: r.int('VAULT_REWRAP_PAUSE_MS', 0, 0, 60_000),
+      tenantKeys: r.bool('VAULT_TENANT_KEYS', true),
+      tenantKeyCacheSeconds: r.int('VAULT_TENANT_KEY_CACHE_SECONDS', 60, 1, 3600),
+      tenantKeyCacheSize: r.int('VAULT_TENANT_KEY_CACHE_SIZE', 1000, 1, 1_000_000),
     };
     r.done();
     return Object.freeze(config);

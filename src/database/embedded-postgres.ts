@@ -1,5 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -21,6 +22,10 @@ export interface EmbeddedPostgresOptions {
   password: string;
   database: string;
   log: (message: string) => void;
+  /** Where an unexpected exit of the server is reported (once per exit); defaults to `log`. */
+  warn?: (message: string) => void;
+  /** How long to keep trying to restart a server that died before giving up (default 30 s). */
+  restartTimeoutMs?: number;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -28,6 +33,67 @@ export interface EmbeddedPostgresHandle {
   /** True when this process started the server (and so stops it). */
   owned: boolean;
   stop(): Promise<void>;
+  /** Called once if the server this process started died and could not be restarted. */
+  onGiveUp(listener: (reason: string) => void): void;
+}
+
+/**
+ * Watches the server this process started: when it dies unexpectedly (a crash, the OOM killer, a SIGKILL),
+ * says so once and restarts it with backoff — its orphaned backends need a moment to notice and release the
+ * shared memory — until it runs again or `restartTimeoutMs` has passed; then the give-up listeners are told.
+ */
+class EmbeddedPostgresSupervisor {
+  private stopping = false;
+  private readonly giveUpListeners: Array<(reason: string) => void> = [];
+
+  constructor(
+    private child: ChildProcess,
+    private readonly start: () => Promise<ChildProcess>,
+    private readonly options: EmbeddedPostgresOptions,
+  ) {
+    this.watch(child);
+  }
+
+  onGiveUp(listener: (reason: string) => void): void {
+    this.giveUpListeners.push(listener);
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    return stopServer(this.child);
+  }
+
+  private watch(child: ChildProcess): void {
+    child.once('exit', (code, signal) => {
+      if (!this.stopping) void this.recover(signal ?? `exit code ${code}`);
+    });
+  }
+
+  private async recover(how: string): Promise<void> {
+    (this.options.warn ?? this.options.log)(`embedded PostgreSQL stopped unexpectedly (${how}); restarting it`);
+    const deadline = Date.now() + (this.options.restartTimeoutMs ?? 30_000);
+    let delayMs = 200;
+    let lastError = 'unknown';
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        const child = await this.start();
+        if (this.stopping) return void (await stopServer(child));
+        this.child = child;
+        this.watch(child);
+        this.options.log(`embedded PostgreSQL restarted (attempt ${attempt})`);
+        return;
+      } catch (error) {
+        lastError = fatalLine(error);
+        (this.options.warn ?? this.options.log)(`embedded PostgreSQL restart attempt ${attempt} failed: ${lastError}`);
+      }
+      if (Date.now() + delayMs > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 5000);
+    }
+    if (this.stopping) return;
+    const reason = `the embedded PostgreSQL could not be restarted: ${lastError}`;
+    for (const listener of this.giveUpListeners) listener(reason);
+  }
 }
 
 const USER = 'postgres';
@@ -59,8 +125,8 @@ function connectionUrl(options: EmbeddedPostgresOptions, database: string): stri
   return `postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${database}`;
 }
 
-async function tryQuery<T>(url: string, run: (client: Client) => Promise<T>): Promise<T | undefined> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+async function tryQuery<T>(url: string, timeoutMs: number, run: (client: Client) => Promise<T>): Promise<T | undefined> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -74,7 +140,8 @@ async function tryQuery<T>(url: string, run: (client: Client) => Promise<T>): Pr
 
 /** The data directory of whatever server answers on our port with our password, if any. */
 async function runningDataDirectory(options: EmbeddedPostgresOptions): Promise<string | undefined> {
-  return tryQuery(connectionUrl(options, 'postgres'), async (client) => {
+  // A short timeout: a program that is not PostgreSQL may hold the port and never answer.
+  return tryQuery(connectionUrl(options, 'postgres'), 1000, async (client) => {
     const result = await client.query<{ data_directory: string }>('SHOW data_directory');
     return result.rows[0]?.data_directory;
   });
@@ -111,9 +178,9 @@ function startServer(clusterDir: string, options: EmbeddedPostgresOptions, ids: 
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
-      output = (output + text).slice(-4000);
-      if (text.includes('database system is ready to accept connections')) {
+      // Look in what has accumulated, not in the chunk: the line may arrive split in two.
+      output = (output + chunk.toString('utf8')).slice(-4000);
+      if (output.includes('database system is ready to accept connections')) {
         child.stderr?.off('data', onData);
         child.stderr?.resume();
         resolve(child);
@@ -135,7 +202,7 @@ function stopServer(child: ChildProcess): Promise<void> {
 }
 
 async function ensureDatabase(options: EmbeddedPostgresOptions): Promise<void> {
-  await tryQuery(connectionUrl(options, 'postgres'), async (client) => {
+  await tryQuery(connectionUrl(options, 'postgres'), 2000, async (client) => {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
     if (exists.rowCount === 0) {
       await client.query(`CREATE DATABASE ${client.escapeIdentifier(options.database)}`).catch((error: { code?: string }) => {
@@ -145,35 +212,140 @@ async function ensureDatabase(options: EmbeddedPostgresOptions): Promise<void> {
   });
 }
 
+/** A setup problem with the embedded PostgreSQL: one line saying what is wrong and what to change. */
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+/** Whether anything accepts TCP connections on 127.0.0.1:port (answers within 500 ms). */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (inUse: boolean): void => {
+      socket.destroy();
+      resolve(inUse);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** The live server that holds this cluster (its postmaster.pid), if any: pid and port. */
+function clusterOwner(clusterDir: string): { pid: number; port: number } | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined; // stale: PostgreSQL removes it itself
+  }
+  return { pid, port };
+}
+
+/**
+ * When we run PostgreSQL as the `postgres` user, that user must be able to enter DATA_DIR and every
+ * folder above it. Folders the service creates are made traversable when created (createDataDir);
+ * a folder made by someone else (say `mktemp -d`, mode 0700) is reported, naming it, never changed.
+ */
+function ensureTraversable(dataDir: string, ids: { uid?: number; gid?: number }): void {
+  if (ids.uid === undefined) return;
+  const canEnter = (dir: string): boolean => {
+    const st = fs.statSync(dir);
+    if (st.uid === ids.uid) return (st.mode & 0o100) !== 0;
+    if (st.gid === ids.gid) return (st.mode & 0o010) !== 0;
+    return (st.mode & 0o001) !== 0;
+  };
+  const chain: string[] = [];
+  for (let dir = path.resolve(dataDir); ; dir = path.dirname(dir)) {
+    chain.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  for (const dir of chain) {
+    if (canEnter(dir)) continue;
+    const mode = (fs.statSync(dir).mode & 0o777).toString(8).padStart(4, '0');
+    throw new EmbeddedPostgresError(
+      `DATA_DIR ${dataDir} cannot be entered by the "${USER}" user the embedded PostgreSQL runs as: ${dir} has mode ${mode}; run \`chmod o+x ${dir}\` or choose another DATA_DIR`,
+    );
+  }
+}
+
+/** PostgreSQL's own words for a failed start, reduced to its FATAL line. */
+function startFailure(error: unknown, port: number): EmbeddedPostgresError {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/could not bind|Address already in use/i.test(text)) {
+    return new EmbeddedPostgresError(`EMBEDDED_PG_PORT ${port} is already in use by another program; set EMBEDDED_PG_PORT to a free port (or DATABASE_URL to use your own PostgreSQL)`);
+  }
+  return new EmbeddedPostgresError(`the embedded PostgreSQL did not start: ${fatalLine(error)}`);
+}
+
+/** The line of PostgreSQL's output that says why it stopped (its FATAL line), else the first line. */
+function fatalLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return /(?:FATAL|PANIC|ERROR|initdb: error):\s*([^\n]+)/.exec(text)?.[1] ?? text.split('\n')[0];
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const clusterDir = path.join(options.dataDir, 'postgres');
-  const url = connectionUrl(options, options.database);
-  const joined = (): EmbeddedPostgresHandle => ({ url, owned: false, stop: async () => undefined });
-
-  for (let attempt = 1; ; attempt++) {
+  const joinedAt = (port: number, note: string): EmbeddedPostgresHandle => {
+    options.log(`joined the embedded PostgreSQL already running on port ${port}${note}`);
+    return { url: connectionUrl({ ...options, port }, options.database), owned: false, stop: async () => undefined, onGiveUp: () => undefined };
+  };
+  // Another process starting the same cluster at the same moment: wait for it rather than fail.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
     const running = await runningDataDirectory(options);
     if (running !== undefined) {
       if (path.resolve(running) !== path.resolve(clusterDir)) {
-        throw new Error(`Port ${options.port} is used by another PostgreSQL (${running}); set EMBEDDED_PG_PORT to a free port`);
+        throw new EmbeddedPostgresError(`EMBEDDED_PG_PORT ${options.port} is used by another PostgreSQL (data in ${running}); set EMBEDDED_PG_PORT to a free port`);
       }
-      options.log(`joined the embedded PostgreSQL already running on port ${options.port}`);
       await ensureDatabase(options);
-      return joined();
+      return joinedAt(options.port, '');
     }
-    try {
+    const owner = clusterOwner(clusterDir);
+    if (owner !== undefined && owner.port !== options.port) {
+      // The service runs this cluster on another port (a CLI started without its EMBEDDED_PG_PORT): join it there.
+      const there = { ...options, port: owner.port };
+      if ((await runningDataDirectory(there)) !== undefined) {
+        await ensureDatabase(there);
+        return joinedAt(owner.port, ` (from ${clusterDir}/postmaster.pid; EMBEDDED_PG_PORT is ${options.port}: set it to ${owner.port} to match the service)`);
+      }
+    }
+    if (owner === undefined) {
+      if (await portInUse(options.port)) {
+        throw new EmbeddedPostgresError(`EMBEDDED_PG_PORT ${options.port} is already in use by another program; set EMBEDDED_PG_PORT to a free port (or DATABASE_URL to use your own PostgreSQL)`);
+      }
       const ids = runAsIds();
-      if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-        options.log(`initialising embedded PostgreSQL in ${clusterDir}`);
-        initialise(clusterDir, options, ids);
+      ensureTraversable(options.dataDir, ids);
+      try {
+        if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+          options.log(`initialising embedded PostgreSQL in ${clusterDir}`);
+          initialise(clusterDir, options, ids);
+        }
+        const child = await startServer(clusterDir, options, ids);
+        options.log(`embedded PostgreSQL listening on 127.0.0.1:${options.port}`);
+        await ensureDatabase(options);
+        const supervisor = new EmbeddedPostgresSupervisor(child, () => startServer(clusterDir, options, ids), options);
+        return { url: connectionUrl(options, options.database), owned: true, stop: () => supervisor.stop(), onGiveUp: (listener) => supervisor.onGiveUp(listener) };
+      } catch (error) {
+        // Lost a race with another process starting this cluster (it now holds postmaster.pid): look again.
+        if (clusterOwner(clusterDir) === undefined || Date.now() > deadline) throw startFailure(error, options.port);
       }
-      const child = await startServer(clusterDir, options, ids);
-      options.log(`embedded PostgreSQL listening on 127.0.0.1:${options.port}`);
-      await ensureDatabase(options);
-      return { url, owned: true, stop: () => stopServer(child) };
-    } catch (error) {
-      // Another process may have been starting the same cluster at the same moment; look again.
-      if (attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    } else if (Date.now() > deadline) {
+      throw new EmbeddedPostgresError(
+        `PostgreSQL process ${owner.pid} holds ${clusterDir} (postmaster.pid, port ${owner.port}) but does not answer; stop that process, or remove the stale ${clusterDir}/postmaster.pid if it is not PostgreSQL`,
+      );
     }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -7,6 +7,8 @@ export interface DatabaseLocation {
   embedded: boolean;
   /** Stops the embedded server when this process started it; otherwise does nothing. */
   close(): Promise<void>;
+  /** Called once if the embedded server this process started died and could not be restarted. */
+  onGiveUp(listener: (reason: string) => void): void;
 }
 
 /**
@@ -18,14 +20,17 @@ export async function openDatabase(
   config: DatabaseConfig,
   dataDir: string,
   log: (message: string) => void = () => undefined,
+  warn: (message: string) => void = log,
 ): Promise<DatabaseLocation> {
-  if (config.url !== undefined) return { url: config.url, embedded: false, close: async () => undefined };
+  if (config.url !== undefined) return { url: config.url, embedded: false, close: async () => undefined, onGiveUp: () => undefined };
   const handle = await startEmbeddedPostgres({
     dataDir,
     port: config.embeddedPort,
     password: readOrCreateDevSecret(dataDir, 'postgres-password', 24),
     database: 'app',
     log,
+    warn,
+    restartTimeoutMs: config.embeddedRestartTimeoutSeconds * 1000,
   });
-  return { url: handle.url, embedded: true, close: () => handle.stop() };
+  return { url: handle.url, embedded: true, close: () => handle.stop(), onGiveUp: (listener) => handle.onGiveUp(listener) };
 }

@@ -2,6 +2,7 @@ import { DataSource, Migration } from 'typeorm';
 
 /** Any fixed 64-bit number unique to this service's schema. */
 const MIGRATION_LOCK_KEY = 7_314_002_411n;
+const LOCK_POLL_MS = 100;
 
 /**
  * Runs pending migrations under a PostgreSQL advisory lock, so two instances
@@ -16,7 +17,13 @@ export async function withMigrationLock<T>(dataSource: DataSource, work: () => P
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    // Polled rather than a blocking pg_advisory_lock(): a session blocked in that statement holds a
+    // snapshot, and CREATE INDEX CONCURRENTLY (run by the lock holder) waits for every snapshot to end.
+    for (;;) {
+      const rows = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY.toString()])) as Array<{ locked: boolean }>;
+      if (rows[0].locked) break;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
     try {
       return await work();
     } finally {

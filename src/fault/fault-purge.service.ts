@@ -1,7 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { Clock } from '../auth/clock';
+import { Clock } from '../common/clock';
+import { PeriodicRun } from '../common/periodic-run';
 import { FaultConfig } from '../config/fault.config';
+import { FaultAccessTokenRepository } from './fault-access-token.repository';
+import { FaultIdempotencyRepository } from './fault-idempotency.repository';
+import { FaultRepository } from './fault.repository';
 
 export interface PurgeResult {
   faults: number;
@@ -23,68 +26,50 @@ const ACCESS_TOKEN_GRACE_MS = 30 * 86_400_000;
 @Injectable()
 export class FaultPurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FaultPurgeService.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<PurgeResult> | undefined;
-  private stopping = false;
+  private readonly periodic = new PeriodicRun<PurgeResult>(
+    () => this.run(),
+    (error) => this.logger.error(`purge failed: ${error.message}`),
+  );
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly faults: FaultRepository,
+    private readonly idempotency: FaultIdempotencyRepository,
+    private readonly accessTokens: FaultAccessTokenRepository,
     private readonly clock: Clock,
     private readonly config: FaultConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.purgeIntervalSeconds === 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.purgeExpired().catch((error: unknown) => this.logger.error(`purge failed: ${(error as Error).message}`));
-    }, this.config.purgeIntervalSeconds * 1000);
-    this.timer.unref();
+    this.periodic.start(this.config.purgeIntervalSeconds * 1000);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One purge run; concurrent calls share the run in progress. */
   purgeExpired(): Promise<PurgeResult> {
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.run();
   }
 
   private async run(): Promise<PurgeResult> {
     const now = this.clock.now();
     const batch = this.config.purgeBatchSize;
-    const faults = await this.inBatches(
-      `DELETE FROM faults WHERE id IN (SELECT id FROM faults WHERE ttl <= $1 ORDER BY ttl LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [Math.floor(now.getTime() / 1000), batch],
-    );
-    const idempotencyKeys = await this.inBatches(
-      `DELETE FROM fault_idempotency_keys WHERE (customer_id, key) IN
-         (SELECT customer_id, key FROM fault_idempotency_keys WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [now, batch],
-    );
-    const accessTokens = await this.inBatches(
-      `DELETE FROM fault_access_tokens WHERE id IN
-         (SELECT id FROM fault_access_tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [new Date(now.getTime() - ACCESS_TOKEN_GRACE_MS), batch],
-    );
+    const faults = await this.inBatches(batch, () => this.faults.deleteExpiredBatch(Math.floor(now.getTime() / 1000), batch));
+    const idempotencyKeys = await this.inBatches(batch, () => this.idempotency.deleteExpiredBatch(now, batch));
+    const accessTokens = await this.inBatches(batch, () => this.accessTokens.deleteExpiredBatch(new Date(now.getTime() - ACCESS_TOKEN_GRACE_MS), batch));
     const result = { faults, idempotencyKeys, accessTokens };
     if (faults + idempotencyKeys + accessTokens > 0) this.logger.log(`purged ${JSON.stringify(result)}`);
     return result;
   }
 
-  private async inBatches(sql: string, params: unknown[]): Promise<number> {
+  /** Runs `deleteBatch` until a batch comes back short, the run's batch budget is spent, or shutdown begins. */
+  private async inBatches(batchSize: number, deleteBatch: () => Promise<number>): Promise<number> {
     let total = 0;
-    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.stopping; i++) {
-      const result: [unknown[], number] = await this.dataSource.query(sql, params);
-      const deleted = result[1];
+    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.periodic.stopping; i++) {
+      const deleted = await deleteBatch();
       total += deleted;
-      if (deleted < (params[1] as number)) break;
+      if (deleted < batchSize) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
     return total;

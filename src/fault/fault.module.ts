@@ -1,7 +1,15 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TokenVerifierRegistry } from '../auth/token-verifier.registry';
 import { FaultConfig } from '../config/fault.config';
+import { FaultAccessTokenRepository } from './fault-access-token.repository';
+import { FaultIdempotencyRepository } from './fault-idempotency.repository';
+import { FaultLifecycleService } from './fault-lifecycle.service';
 import { FaultPurgeService } from './fault-purge.service';
+import { FaultSilenceController } from './fault-silence.controller';
+import { FaultSilenceRepository } from './fault-silence.repository';
+import { FaultSilenceService } from './fault-silence.service';
+import { FaultStreamController } from './fault-stream.controller';
+import { FaultStreamService } from './fault-stream.service';
 import { FaultTokenController } from './fault-token.controller';
 import { FaultTokenService } from './fault-token.service';
 import { FaultController } from './fault.controller';
@@ -9,15 +17,21 @@ import { FaultRepository } from './fault.repository';
 import { FaultService } from './fault.service';
 import { ShortLinkController } from './short-link.controller';
 
-/** The Faults API: faults, comments, top faults, read-only dashboard tokens and their short links. */
+/** The Faults API: faults and their lifecycle, silences, comments, top faults, read-only dashboard tokens and their short links. */
 @Module({
-  controllers: [FaultTokenController, FaultController, ShortLinkController],
+  controllers: [FaultStreamController, FaultTokenController, FaultSilenceController, FaultController, ShortLinkController],
   providers: [
     { provide: FaultConfig, useFactory: () => FaultConfig.fromEnv(process.env) },
     FaultRepository,
+    FaultIdempotencyRepository,
+    FaultAccessTokenRepository,
     FaultService,
+    FaultLifecycleService,
+    FaultSilenceRepository,
+    FaultSilenceService,
     FaultTokenService,
     FaultPurgeService,
+    FaultStreamService,
   ],
   exports: [FaultTokenService, FaultPurgeService],
 })

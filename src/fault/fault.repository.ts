@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { FaultCommentEntity } from './entities/fault-comment.entity';
 import { FaultPathSegmentEntity } from './entities/fault-path-segment.entity';
+import { affectedRows } from '../database/affected-rows';
 import { preparedQuery } from '../database/prepared-query';
-import { FaultEntity, type FaultSeverity, type FaultStatus } from './entities/fault.entity';
+import { RowMapper, rowMapper } from '../database/row-mapper';
+import { pathSegments } from './ancestry-path';
+import { TopFaultGroup } from './dto/top-fault.dto';
+import { FaultEntity, type FaultSeverity } from './entities/fault.entity';
 
 export interface FaultListFilters {
   from?: Date;
@@ -13,6 +17,11 @@ export interface FaultListFilters {
   type?: string;
   resourceId?: string;
   site?: string;
+  /** Case-insensitive substring of message or cause (pg_trgm index). */
+  q?: string;
+  dedupKey?: string;
+  acknowledged?: boolean;
+  silenced?: boolean;
 }
 
 export interface KeysetPosition {
@@ -37,33 +46,47 @@ export interface FaultPageRow {
   createdAtMicros: bigint;
 }
 
-export interface TopFaultRow {
-  resourceId: string;
-  count: number;
-  faults: FaultEntity[];
-}
 
-interface RawFault {
-  id: string;
-  customer_id: string;
-  resource_id: string;
-  microservice_id: string;
-  type: string;
-  status: FaultStatus;
-  severity: FaultSeverity;
-  message: string;
-  cause: string | null;
-  resource_ancestry_path: string | null;
-  created_at: Date;
-  updated_at: Date;
-  resolved_at: Date | null;
-  ttl: string;
-  created_at_micros?: string;
-}
+type FaultRow = Record<string, unknown> & { created_at_micros?: string };
 
 const FAULT_COLUMNS =
   'f.id, f.customer_id, f.resource_id, f.microservice_id, f.type, f.status, f.severity, f.message, f.cause, ' +
-  'f.resource_ancestry_path, f.created_at, f.updated_at, f.resolved_at, f.ttl';
+  'f.resource_ancestry_path, f.created_at, f.updated_at, f.resolved_at, f.ttl, f.dedup_key, f.occurrences, ' +
+  // NULL on rows older than the lifecycle columns (added without a table rewrite): never repeated, so created_at.
+  'coalesce(f.last_occurred_at, f.created_at) AS last_occurred_at, f.acknowledged_at, f.acknowledged_by, f.silenced';
+
+/** The text `?q=` searches, exactly as faults_text_trgm_idx indexes it (a query never contains a newline). */
+const SEARCH_TEXT = `(f.message || E'\\n' || coalesce(f.cause, ''))`;
+
+/** Severity order of a repeat: LOW < WARNING < MEDIUM < HIGH < CRITICAL. */
+const SEVERITY_ORDER = `ARRAY['LOW','WARNING','MEDIUM','HIGH','CRITICAL']::varchar[]`;
+
+/** SQL: the higher of two severities. */
+function higherSeverity(current: string, reported: string): string {
+  return `CASE WHEN array_position(${SEVERITY_ORDER}, ${reported}::varchar) > array_position(${SEVERITY_ORDER}, ${current}::varchar) THEN ${reported}::varchar ELSE ${current} END`;
+}
+
+/**
+ * SQL: does an active silence of the tenant match the fault? Reads only the tenant's silences
+ * that have not ended (fault_silences_customer_ends_idx); every given matcher must equal.
+ */
+function silenceMatch(customer: string, now: string, resourceId: string, type: string, segments: string): string {
+  return `EXISTS (SELECT 1 FROM fault_silences s WHERE s.customer_id = ${customer}::varchar AND s.ends_at > ${now}::timestamptz
+    AND s.starts_at <= ${now}::timestamptz AND (s.site IS NULL OR s.site = ANY(${segments}::varchar[]))
+    AND (s.resource_id IS NULL OR s.resource_id = ${resourceId}::varchar) AND (s.type IS NULL OR s.type = ${type}::varchar))`;
+}
+
+/** The comments of a page of faults ($2), oldest first; exported so the benchmark's floor (bench/floor.ts) runs this SQL. */
+export const FAULT_COMMENTS_SQL = `SELECT id, fault_id, customer_id, user_id, comment, created_at FROM fault_comments
+  WHERE customer_id = $1 AND fault_id = ANY($2::varchar[]) ORDER BY fault_id, created_at, id`;
+
+/** `?q=` walks at most this many of the newest faults before it turns to the trigram index. */
+export const SEARCH_WALK_ROWS = 2000;
+
+/** `%q%` for ILIKE, with q's own wildcards and escapes taken literally. */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 /** Microseconds since the epoch → a timestamptz literal PostgreSQL parses without loss. */
 export function microsToTimestamp(micros: bigint): string {
@@ -76,31 +99,6 @@ export function dateToMicros(date: Date): bigint {
   return BigInt(date.getTime()) * 1000n;
 }
 
-function toEntity(raw: RawFault): FaultEntity {
-  const fault = new FaultEntity();
-  fault.id = raw.id;
-  fault.customerId = raw.customer_id;
-  fault.resourceId = raw.resource_id;
-  fault.microserviceId = raw.microservice_id;
-  fault.type = raw.type;
-  fault.status = raw.status;
-  fault.severity = raw.severity;
-  fault.message = raw.message;
-  fault.cause = raw.cause;
-  fault.resourceAncestryPath = raw.resource_ancestry_path;
-  fault.createdAt = raw.created_at;
-  fault.updatedAt = raw.updated_at;
-  fault.resolvedAt = raw.resolved_at;
-  fault.ttl = Number(raw.ttl);
-  return fault;
-}
-
-/** The segments of a pipe-separated ancestry path, trimmed, without empties or repeats. */
-export function pathSegments(path: string | null): string[] {
-  if (path === null) return [];
-  return [...new Set(path.split('|').map((s) => s.trim()).filter((s) => s.length > 0))];
-}
-
 /**
  * Storage of faults. Every method takes the tenant; there is no lookup by id alone.
  * The list is hand-written SQL so that each filter combination stays one
@@ -108,7 +106,13 @@ export function pathSegments(path: string | null): string[] {
  */
 @Injectable()
 export class FaultRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly toFault: RowMapper<FaultEntity>;
+  private readonly toComment: RowMapper<FaultCommentEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.toFault = rowMapper(dataSource, FaultEntity);
+    this.toComment = rowMapper(dataSource, FaultCommentEntity);
+  }
 
   /** A read: on a prepared statement outside a transaction, on the transaction's connection inside one. */
   private read<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
@@ -119,8 +123,47 @@ export class FaultRepository {
     return this.dataSource.transaction(work);
   }
 
-  async insert(manager: EntityManager, fault: FaultEntity): Promise<void> {
-    await manager.insert(FaultEntity, fault);
+  /**
+   * Stores a report: one INSERT … ON CONFLICT on faults_open_dedup_key_idx. Without a dedup_key,
+   * or when no unresolved fault of the tenant has it, the row is inserted; otherwise the open
+   * fault absorbs the report (occurrences + 1, last_occurred_at, severity raised to the higher).
+   * Concurrent reports with one key serialize on that unique index, so exactly one row is created.
+   * `silenced` is decided here too, from the tenant's active silences (an index range on
+   * fault_silences_customer_ends_idx).
+   */
+  async upsertReport(manager: EntityManager, fault: FaultEntity): Promise<{ fault: FaultEntity; inserted: boolean }> {
+    const segments = pathSegments(fault.resourceAncestryPath);
+    const rows: Array<FaultRow & { inserted: boolean }> = await manager.query(
+      `INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, resource_ancestry_path,
+                                created_at, updated_at, resolved_at, ttl, dedup_key, occurrences, last_occurred_at, silenced)
+       VALUES ($1, $2::varchar, $3::varchar, $4, $5::varchar, 'unresolved', $6, $7, $8, $9, $10::timestamptz, $10, NULL, $11, $12, 1, $10, ${silenceMatch('$2', '$10', '$3', '$5', '$13')})
+       ON CONFLICT (customer_id, dedup_key) WHERE status = 'unresolved' AND dedup_key IS NOT NULL DO UPDATE SET
+         occurrences = f.occurrences + 1,
+         last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), EXCLUDED.last_occurred_at),
+         severity = ${higherSeverity('f.severity', 'EXCLUDED.severity')},
+         updated_at = EXCLUDED.updated_at
+       RETURNING ${FAULT_COLUMNS}, (f.xmax = 0) AS inserted`,
+      [
+        fault.id,
+        fault.customerId,
+        fault.resourceId,
+        fault.microserviceId,
+        fault.type,
+        fault.severity,
+        fault.message,
+        fault.cause,
+        fault.resourceAncestryPath,
+        fault.createdAt,
+        fault.ttl,
+        fault.dedupKey,
+        segments,
+      ],
+    );
+    return { fault: this.toFault(rows[0]), inserted: rows[0].inserted };
+  }
+
+  /** The path segments of a newly inserted fault, for ?site=. */
+  async insertPathSegments(manager: EntityManager, fault: FaultEntity): Promise<void> {
     const segments = pathSegments(fault.resourceAncestryPath).map((segment) => ({
       faultId: fault.id,
       segment,
@@ -130,38 +173,149 @@ export class FaultRepository {
     if (segments.length > 0) await manager.insert(FaultPathSegmentEntity, segments);
   }
 
+  /** The tenant's newest fault with this key other than `exceptId`, locked: the reopen candidate. */
+  async newestWithKeyForUpdate(manager: EntityManager, customerId: string, dedupKey: string, exceptId: string, nowSeconds: number): Promise<FaultEntity | null> {
+    const rows: FaultRow[] = await manager.query(
+      `SELECT ${FAULT_COLUMNS} FROM faults f
+       WHERE f.customer_id = $1 AND f.dedup_key = $2 AND f.id <> $3 AND f.ttl > $4
+       ORDER BY f.created_at DESC, f.id DESC LIMIT 1 FOR UPDATE`,
+      [customerId, dedupKey, exceptId, nowSeconds],
+    );
+    return rows[0] ? this.toFault(rows[0]) : null;
+  }
+
+  /**
+   * Reopens the (locked, resolved) fault `reopenedId` for a report, in place of the fault
+   * `insertedId` this transaction just inserted for it. That row is deleted first: it holds the
+   * open-key slot, so no concurrent report slips in between, and the reopened row takes the slot
+   * over (concurrent reports waiting on it then merge into the reopened fault).
+   */
+  async reopenInstead(manager: EntityManager, insertedId: string, reopenedId: string, report: FaultEntity): Promise<FaultEntity> {
+    await manager.query(`DELETE FROM faults WHERE id = $1 AND customer_id = $2`, [insertedId, report.customerId]);
+    const [rows]: [FaultRow[], number] = await manager.query(
+      `UPDATE faults AS f SET status = 'unresolved', resolved_at = NULL, occurrences = f.occurrences + 1,
+              last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), $3), updated_at = $3,
+              severity = ${higherSeverity('f.severity', '$4')}, acknowledged_at = NULL, acknowledged_by = NULL, silenced = $5
+       WHERE f.id = $1 AND f.customer_id = $2
+       RETURNING ${FAULT_COLUMNS}`,
+      [reopenedId, report.customerId, report.createdAt, report.severity, report.silenced],
+    );
+    return this.toFault(rows[0]);
+  }
+
+  /**
+   * Resolves every unresolved fault of the tenant with this dedup_key, or with this resource_id and
+   * type (one read of faults_open_dedup_key_idx or faults_open_resource_type_idx).
+   */
+  async resolveMatching(
+    manager: EntityManager,
+    customerId: string,
+    match: { dedupKey: string } | { resourceId: string; type: string },
+    now: Date,
+  ): Promise<FaultEntity[]> {
+    const where = 'dedupKey' in match ? 'f.dedup_key = $4' : 'f.resource_id = $4 AND f.type = $5';
+    const params = 'dedupKey' in match ? [match.dedupKey] : [match.resourceId, match.type];
+    const [rows]: [FaultRow[], number] = await manager.query(
+      `UPDATE faults AS f SET status = 'resolved', resolved_at = $2, updated_at = $2
+       WHERE f.customer_id = $1 AND f.status = 'unresolved' AND f.ttl > $3 AND ${where}
+       RETURNING ${FAULT_COLUMNS}`,
+      [customerId, now, Math.floor(now.getTime() / 1000), ...params],
+    );
+    return rows.map((row) => this.toFault(row)).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+  }
+
+  /**
+   * One bulk action on the tenant's faults among `ids`; answers the ids it found (changed or
+   * already in that state). `unresolve` skips a fault whose dedup_key is already open elsewhere.
+   */
+  async bulkUpdate(
+    manager: EntityManager,
+    customerId: string,
+    ids: string[],
+    action: 'resolve' | 'unresolve' | 'acknowledge',
+    now: Date,
+    actor: string,
+  ): Promise<{ found: string[]; updated: FaultEntity[] }> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const found: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM faults WHERE customer_id = $1 AND id = ANY($2::varchar[]) AND ttl > $3 ORDER BY id FOR UPDATE`,
+      [customerId, ids, nowSeconds],
+    );
+    const set = {
+      resolve: { sql: `status = 'resolved', resolved_at = $4, updated_at = $4`, where: `f.status = 'unresolved'` },
+      unresolve: {
+        sql: `status = 'unresolved', resolved_at = NULL, updated_at = $4`,
+        where: `f.status = 'resolved' AND (f.dedup_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM faults o WHERE o.customer_id = f.customer_id AND o.dedup_key = f.dedup_key AND o.status = 'unresolved'))`,
+      },
+      acknowledge: { sql: `acknowledged_at = $4, acknowledged_by = $5, updated_at = $4`, where: `f.acknowledged_at IS NULL` },
+    }[action];
+    const [rows]: [FaultRow[], number] = await manager.query(
+      `UPDATE faults AS f SET ${set.sql}
+       WHERE f.customer_id = $1 AND f.id = ANY($2::varchar[]) AND f.ttl > $3 AND ${set.where}
+       RETURNING ${FAULT_COLUMNS}`,
+      [customerId, found.map((r) => r.id), nowSeconds, now, ...(action === 'acknowledge' ? [actor] : [])],
+    );
+    return { found: found.map((r) => r.id), updated: rows.map((row) => this.toFault(row)) };
+  }
+
+  /** Whether an active silence of the tenant matches this fault (read with the report). */
+  async silenced(manager: EntityManager, fault: FaultEntity): Promise<boolean> {
+    const rows: Array<{ silenced: boolean }> = await manager.query(`SELECT ${silenceMatch('$1', '$2', '$3', '$4', '$5')} AS silenced`, [
+      fault.customerId,
+      fault.createdAt,
+      fault.resourceId,
+      fault.type,
+      pathSegments(fault.resourceAncestryPath),
+    ]);
+    return rows[0].silenced;
+  }
+
   async findById(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<FaultEntity | null> {
     const sql = `SELECT ${FAULT_COLUMNS} FROM faults f WHERE f.id = $1 AND f.customer_id = $2 AND f.ttl > $3`;
     const params = [id, customerId, nowSeconds];
-    const rows = await this.read<RawFault>(manager, sql, params);
-    return rows[0] ? toEntity(rows[0]) : null;
+    const rows = await this.read<FaultRow>(manager, sql, params);
+    return rows[0] ? this.toFault(rows[0]) : null;
   }
 
   /** Locks the row for an update inside a transaction. */
   async findByIdForUpdate(manager: EntityManager, customerId: string, id: string, nowSeconds: number): Promise<FaultEntity | null> {
-    const rows: RawFault[] = await manager.query(
+    const rows: FaultRow[] = await manager.query(
       `SELECT ${FAULT_COLUMNS} FROM faults f WHERE f.id = $1 AND f.customer_id = $2 AND f.ttl > $3 FOR UPDATE`,
       [id, customerId, nowSeconds],
     );
-    return rows[0] ? toEntity(rows[0]) : null;
+    return rows[0] ? this.toFault(rows[0]) : null;
   }
 
   async update(manager: EntityManager, fault: FaultEntity): Promise<void> {
     await manager.update(
       FaultEntity,
       { id: fault.id, customerId: fault.customerId },
-      { severity: fault.severity, message: fault.message, cause: fault.cause, status: fault.status, resolvedAt: fault.resolvedAt, updatedAt: fault.updatedAt },
+      {
+        severity: fault.severity,
+        message: fault.message,
+        cause: fault.cause,
+        status: fault.status,
+        resolvedAt: fault.resolvedAt,
+        updatedAt: fault.updatedAt,
+        acknowledgedAt: fault.acknowledgedAt,
+        acknowledgedBy: fault.acknowledgedBy,
+      },
     );
   }
 
-  async delete(customerId: string, id: string, nowSeconds: number): Promise<boolean> {
-    // DELETE through query() answers [rows, affected].
-    const [, affected]: [unknown[], number] = await this.dataSource.query(`DELETE FROM faults WHERE id = $1 AND customer_id = $2 AND ttl > $3`, [
-      id,
-      customerId,
-      nowSeconds,
-    ]);
-    return affected > 0;
+  async delete(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const result: unknown = await manager.query(`DELETE FROM faults WHERE id = $1 AND customer_id = $2 AND ttl > $3`, [id, customerId, nowSeconds]);
+    return affectedRows(result) > 0;
+  }
+
+  /** Deletes up to `batch` faults whose ttl has passed (SKIP LOCKED: instances purging at once do not wait on each other). */
+  async deleteExpiredBatch(nowSeconds: number, batch: number): Promise<number> {
+    const result: unknown = await this.dataSource.query(
+      `DELETE FROM faults WHERE id IN (SELECT id FROM faults WHERE ttl <= $1 ORDER BY ttl LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [nowSeconds, batch],
+    );
+    return affectedRows(result);
   }
 
   async insertComment(manager: EntityManager, comment: FaultCommentEntity): Promise<void> {
@@ -173,41 +327,73 @@ export class FaultRepository {
     const byFault = new Map<string, FaultCommentEntity[]>(faultIds.map((id) => [id, []]));
     if (faultIds.length === 0) return byFault;
     // Hand-written like the list itself: it runs once per page, so the query builder's overhead counts.
-    const sql = `SELECT id, fault_id, customer_id, user_id, comment, created_at FROM fault_comments
-       WHERE customer_id = $1 AND fault_id = ANY($2::varchar[]) ORDER BY fault_id, created_at, id`;
-    type Row = { id: string; fault_id: string; customer_id: string; user_id: string; comment: string; created_at: Date };
-    const rows = await this.read<Row>(manager, sql, [customerId, faultIds]);
+    const rows = await this.read<Record<string, unknown>>(manager, FAULT_COMMENTS_SQL, [customerId, faultIds]);
     for (const row of rows) {
-      const comment = new FaultCommentEntity();
-      comment.id = row.id;
-      comment.faultId = row.fault_id;
-      comment.customerId = row.customer_id;
-      comment.userId = row.user_id;
-      comment.comment = row.comment;
-      comment.createdAt = row.created_at;
-      byFault.get(row.fault_id)?.push(comment);
+      const comment = this.toComment(row);
+      byFault.get(comment.faultId)?.push(comment);
     }
     return byFault;
   }
 
   /** One page in (created_at DESC, id DESC) order after `after`, exact under concurrent inserts. */
   async listPage(query: FaultPageQuery): Promise<FaultPageRow[]> {
+    const { filters } = query;
+    if (filters.q !== undefined && filters.site === undefined && filters.status !== 'recent') return this.searchPage(query);
     const { sql, params } = buildListPageSql(query);
-    const rows = await preparedQuery<RawFault>(this.dataSource, sql, params);
-    return rows.map((raw) => ({ fault: toEntity(raw), createdAtMicros: BigInt(raw.created_at_micros!) }));
+    const rows = await preparedQuery<FaultRow>(this.dataSource, sql, params);
+    return rows.map((raw) => this.toPageRow(raw));
+  }
+
+  private toPageRow(raw: FaultRow): FaultPageRow {
+    return { fault: this.toFault(raw), createdAtMicros: BigInt(raw.created_at_micros!) };
   }
 
   /**
-   * The resources with the most faults since `since`, each with its most recent
+   * `?q=` in two bounded steps, because neither plan alone is: a frequent term is found at once by
+   * walking the newest faults (faults_customer_created_idx), a rare one only by the trigram index
+   * (a walk would read the whole tenant). Step 1 walks at most SEARCH_WALK_ROWS of the newest rows
+   * after the cursor and keeps the matches; when that fills the page, done. Otherwise step 2 reads
+   * the matches older than the last walked row through faults_text_trgm_idx (index scans off for
+   * that statement, so the planner cannot walk again) — few by then: the term matched fewer than a
+   * page in SEARCH_WALK_ROWS rows. Both steps keep the (created_at, id) order, so paging stays exact.
+   */
+  private async searchPage(query: FaultPageQuery): Promise<FaultPageRow[]> {
+    const { q, ...others } = query.filters;
+    const walk = buildListPageSql({ ...query, filters: others, take: SEARCH_WALK_ROWS });
+    const qParam = `$${walk.params.length + 1}`;
+    const walked: Array<FaultRow & { walk_end: boolean; walked: string }> = await this.dataSource.query(
+      `WITH w AS MATERIALIZED (${walk.sql})
+       SELECT * FROM (
+         (SELECT w.*, false AS walk_end FROM w WHERE (w.message || E'\\n' || coalesce(w.cause, '')) ILIKE ${qParam}
+          ORDER BY w.created_at_micros DESC, w.id DESC LIMIT ${query.take})
+         UNION ALL
+         (SELECT w.*, true AS walk_end FROM w ORDER BY w.created_at_micros, w.id LIMIT 1)
+       ) r CROSS JOIN (SELECT count(*) AS walked FROM w) c`,
+      [...walk.params, containsPattern(q!)],
+    );
+    const matches = walked.filter((row) => !row.walk_end).map((row) => this.toPageRow(row));
+    const end = walked.find((row) => row.walk_end);
+    if (matches.length >= query.take || end === undefined || Number(end.walked) < SEARCH_WALK_ROWS) return matches;
+    const rest = buildListPageSql({ ...query, take: query.take - matches.length, after: { createdAtMicros: BigInt(end.created_at_micros!), id: String(end.id) } });
+    const older = await this.dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL enable_indexscan = off');
+      return manager.query<FaultRow[]>(rest.sql, rest.params);
+    });
+    return [...matches, ...older.map((row) => this.toPageRow(row))];
+  }
+
+  /**
+   * The resources with the most reports since `since` (a fault counts its occurrences: a
+   * deduplicated fault that merged 30 repeats weighs as much as 30 plain faults), each with its most recent
    * faults: one grouped range read on the tenant's created_at index, then one
    * short index read per resource.
    */
-  async topResources(customerId: string, since: Date, nowSeconds: number, resources: number, samples: number): Promise<TopFaultRow[]> {
-    const rows: Array<RawFault & { top_resource_id: string; top_count: string }> = await this.dataSource.query(
+  async topResources(customerId: string, since: Date, nowSeconds: number, resources: number, samples: number): Promise<TopFaultGroup[]> {
+    const rows: Array<FaultRow & { top_resource_id: string; top_count: string }> = await this.dataSource.query(
       `WITH top AS (
-         SELECT resource_id, count(*) AS count FROM faults
+         SELECT resource_id, sum(occurrences) AS count FROM faults
          WHERE customer_id = $1 AND created_at >= $2 AND ttl > $3
-         GROUP BY resource_id ORDER BY count(*) DESC, resource_id LIMIT $4
+         GROUP BY resource_id ORDER BY sum(occurrences) DESC, resource_id LIMIT $4
        )
        SELECT top.resource_id AS top_resource_id, top.count AS top_count, ${FAULT_COLUMNS}
        FROM top CROSS JOIN LATERAL (
@@ -218,14 +404,14 @@ export class FaultRepository {
        ORDER BY top.count DESC, top.resource_id, f.created_at DESC, f.id DESC`,
       [customerId, since, nowSeconds, resources, samples],
     );
-    const result: TopFaultRow[] = [];
+    const result: TopFaultGroup[] = [];
     for (const row of rows) {
       let last = result[result.length - 1];
       if (last?.resourceId !== row.top_resource_id) {
         last = { resourceId: row.top_resource_id, count: Number(row.top_count), faults: [] };
         result.push(last);
       }
-      last.faults.push(toEntity(row));
+      last.faults.push(this.toFault(row));
     }
     return result;
   }
@@ -265,6 +451,11 @@ export function buildListPageSql(query: FaultPageQuery): { sql: string; params: 
   if (filters.severity !== undefined) common.push(`f.severity = ${param(filters.severity)}`);
   if (filters.type !== undefined) common.push(`f.type = ${param(filters.type)}`);
   if (filters.resourceId !== undefined) common.push(`f.resource_id = ${param(filters.resourceId)}`);
+  if (filters.dedupKey !== undefined) common.push(`f.dedup_key = ${param(filters.dedupKey)}`);
+  if (filters.q !== undefined) common.push(`${SEARCH_TEXT} ILIKE ${param(containsPattern(filters.q))}`);
+  // Written as the predicates of the partial indexes (faults_customer_acknowledged/silenced_created_idx).
+  if (filters.acknowledged !== undefined) common.push(filters.acknowledged ? 'f.acknowledged_at IS NOT NULL' : 'f.acknowledged_at IS NULL');
+  if (filters.silenced !== undefined) common.push(filters.silenced ? 'f.silenced' : 'NOT f.silenced');
   if (filters.from !== undefined) common.push(`${createdAt} >= ${param(filters.from.toISOString())}::timestamptz`);
   if (filters.to !== undefined) common.push(`${createdAt} < ${param(filters.to.toISOString())}::timestamptz`);
   if (query.after !== undefined) {

@@ -1,43 +1,54 @@
-import { BadRequestException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { Clock } from '../auth/clock';
+import { Clock } from '../common/clock';
 import { Principal } from '../auth/principal';
 import { FAULT_ID_PATTERN, newFaultId } from '../common/ids';
-import { toApiTimestamp, toApiTimestampOrNull } from '../common/timestamps';
 import { FaultConfig } from '../config/fault.config';
+import { EventType } from '../events/event-types';
+import { EventsService } from '../events/events.service';
 import { newCommentId } from './comment-id';
-import { humanizeDuration } from './duration';
 import { AddFaultCommentDto, CreateFaultDto, ListFaultsQueryDto, UpdateFaultDto } from './dto/fault-input.dto';
 import { FaultDto, FaultListDto, toFaultDto } from './dto/fault.dto';
-import { TopFaultDto } from './dto/top-fault.dto';
+import { TopFaultDto, toTopFaultDto } from './dto/top-fault.dto';
 import { FaultCommentEntity } from './entities/fault-comment.entity';
-import { FaultIdempotencyKeyEntity } from './entities/fault-idempotency-key.entity';
-import { FaultEntity } from './entities/fault.entity';
+import { FaultEntity, type FaultStatus } from './entities/fault.entity';
 import { FaultCursorCodec } from './fault-cursor';
-import { FaultListFilters, FaultRepository, dateToMicros, pathSegments } from './fault.repository';
-import { extractTunnelName } from './tunnel-name';
+import { faultEvent } from './fault-events';
+import { FaultIdempotencyRepository } from './fault-idempotency.repository';
+import { FaultLifecycleService, isOpenKeyConflict, OPEN_KEY_CONFLICT, ReportOutcome } from './fault-lifecycle.service';
+import { FaultListFilters, FaultRepository, dateToMicros } from './fault.repository';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_PAGE_SIZE = 50;
 const TOP_RESOURCES = 10;
 const TOP_WINDOW_DAYS = 14;
 const TOP_SAMPLES = 5;
-const DASHBOARD_LIMIT = 100;
+/** The most faults a shared dashboard shows (the benchmark's floor serves the same). */
+export const DASHBOARD_LIMIT = 100;
 const IDEMPOTENCY_TTL_MS = DAY_MS;
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 
 export interface CreateFaultResult {
+  /** 201 for a new fault; 200 when the report merged into (or reopened) a fault with its dedup_key. */
   status: number;
   body: FaultDto;
+  outcome: ReportOutcome;
   /** True when this is the stored first response to an earlier request with the same Idempotency-Key. */
   replayed: boolean;
 }
 
-/** First `site_` segment of an ancestry path. */
-export function siteOf(path: string | null): string | null {
-  return pathSegments(path).find((segment) => segment.startsWith('site_')) ?? null;
+/**
+ * The event a PATCH announces: a status change is a resolution or a reopening; else a new
+ * acknowledgement is an acknowledgement; anything else an update.
+ */
+export function updateEventType(before: FaultStatus, after: FaultStatus, acknowledgedNow: boolean): EventType {
+  if (before !== after) return after === 'resolved' ? 'fault.resolved' : 'fault.reopened';
+  return acknowledgedNow ? 'fault.acknowledged' : 'fault.updated';
 }
+
+/** The event of a report, by what it did. */
+const REPORT_EVENTS: Record<ReportOutcome, EventType> = { created: 'fault.created', occurred: 'fault.occurred', reopened: 'fault.reopened' };
 
 /** The rules of the Faults API; every method is scoped to the caller's tenant. */
 @Injectable()
@@ -46,8 +57,11 @@ export class FaultService {
 
   constructor(
     private readonly faults: FaultRepository,
+    private readonly idempotency: FaultIdempotencyRepository,
+    private readonly lifecycle: FaultLifecycleService,
     private readonly clock: Clock,
     private readonly config: FaultConfig,
+    private readonly events: EventsService,
   ) {
     this.cursors = new FaultCursorCodec(config.cursorSecret);
   }
@@ -63,6 +77,10 @@ export class FaultService {
       type: query.type,
       resourceId: query.resource_id,
       site: query.site,
+      q: query.q,
+      dedupKey: query.dedup_key,
+      acknowledged: query.acknowledged === undefined ? undefined : query.acknowledged === 'true',
+      silenced: query.silenced === undefined ? undefined : query.silenced === 'true',
     };
     for (const [name, value] of [['from', filters.from], ['to', filters.to]] as const) {
       if (value !== undefined && Number.isNaN(value.getTime())) throw new BadRequestException(`${name} is not a valid date`);
@@ -78,6 +96,10 @@ export class FaultService {
       type: filters.type,
       resource_id: filters.resourceId,
       site: filters.site,
+      q: query.q,
+      dedup_key: query.dedup_key,
+      acknowledged: query.acknowledged,
+      silenced: query.silenced,
     });
     const position = query.cursor !== undefined ? this.cursors.decode(customerId, filterHash, query.cursor) : undefined;
     // status=recent: the 24-hour cut-off is fixed by the first page, so later pages see the same set.
@@ -113,34 +135,38 @@ export class FaultService {
     return this.withComments(fault);
   }
 
-  /** Users create in their own tenant; service tokens name the tenant in `customer_id`. */
+  /**
+   * Users report in their own tenant; service tokens name the tenant in `customer_id`. With an
+   * Idempotency-Key, a retry replays the first response (status, body and outcome header) instead
+   * of reporting again, so a retried repeat never counts as another occurrence.
+   */
   async create(principal: Principal, dto: CreateFaultDto, idempotencyKey: string | undefined): Promise<CreateFaultResult> {
-    const customerId = this.tenantForCreate(principal, dto);
+    const customerId = this.lifecycle.tenantOf(principal, dto.customer_id, 'creates a fault');
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1-255 visible ASCII characters');
     }
     const now = this.clock.now();
-    const fault = new FaultEntity();
-    fault.id = newFaultId(now);
-    fault.customerId = customerId;
-    fault.resourceId = dto.resource_id;
-    fault.microserviceId = dto.microservice_id;
-    fault.type = dto.type;
-    fault.severity = dto.severity;
-    fault.message = dto.message;
-    fault.cause = dto.cause ?? null;
-    fault.resourceAncestryPath = dto.resource_ancestry_path ?? null;
-    fault.status = 'unresolved';
-    fault.createdAt = now;
-    fault.updatedAt = now;
-    fault.resolvedAt = null;
-    fault.ttl = Math.floor(now.getTime() / 1000) + this.config.retentionDays * 86_400;
-    const body = toFaultDto(fault, []);
+    const draft = new FaultEntity();
+    draft.id = newFaultId(now);
+    draft.customerId = customerId;
+    draft.resourceId = dto.resource_id;
+    draft.microserviceId = dto.microservice_id;
+    draft.type = dto.type;
+    draft.severity = dto.severity;
+    draft.message = dto.message;
+    draft.cause = dto.cause ?? null;
+    draft.resourceAncestryPath = dto.resource_ancestry_path ?? null;
+    draft.dedupKey = dto.dedup_key ?? null;
+    draft.createdAt = now;
+    draft.ttl = Math.floor(now.getTime() / 1000) + this.config.retentionDays * 86_400;
 
-    if (idempotencyKey === undefined) {
-      await this.faults.transaction((manager) => this.faults.insert(manager, fault));
-      return { status: 201, body, replayed: false };
-    }
+    const report = async (manager: EntityManager): Promise<CreateFaultResult> => {
+      const { outcome, fault } = await this.lifecycle.report(manager, draft);
+      const body = outcome === 'created' ? toFaultDto(fault, []) : await this.withComments(fault, manager);
+      await this.events.record(manager, faultEvent(REPORT_EVENTS[outcome], body));
+      return { status: outcome === 'created' ? 201 : 200, body, outcome, replayed: false };
+    };
+    if (idempotencyKey === undefined) return this.faults.transaction(report);
     const requestHash = createHash('sha256')
       .update(
         JSON.stringify([
@@ -153,53 +179,66 @@ export class FaultService {
           dto.message,
           dto.cause ?? null,
           dto.resource_ancestry_path ?? null,
+          ...(dto.dedup_key !== undefined ? [dto.dedup_key] : []),
         ]),
       )
       .digest('hex');
     return this.faults.transaction(async (manager) => {
-      // Claim the key (or take over an expired claim). A concurrent request with the same
-      // key blocks here until the first commits, then finds its stored response.
-      const claimed: unknown[] = await manager.query(
-        `INSERT INTO fault_idempotency_keys (customer_id, key, request_hash, response_status, response_body, created_at, expires_at)
-         VALUES ($1, $2, $3, NULL, NULL, $4, $5)
-         ON CONFLICT (customer_id, key) DO UPDATE
-           SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL,
-               created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-           WHERE fault_idempotency_keys.expires_at <= EXCLUDED.created_at
-         RETURNING key`,
-        [customerId, idempotencyKey, requestHash, now, new Date(now.getTime() + IDEMPOTENCY_TTL_MS)],
-      );
-      if (claimed.length === 0) return this.replay(manager, customerId, idempotencyKey, requestHash);
-      await this.faults.insert(manager, fault);
-      await manager.update(FaultIdempotencyKeyEntity, { customerId, key: idempotencyKey }, { responseStatus: 201, responseBody: body });
-      return { status: 201, body, replayed: false };
+      const claim = { customerId, key: idempotencyKey, requestHash, now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) };
+      if (!(await this.idempotency.claim(manager, claim))) return this.replay(manager, customerId, idempotencyKey, requestHash);
+      const result = await report(manager);
+      await this.idempotency.storeResponse(manager, customerId, idempotencyKey, result.status, result.body, result.outcome === 'created' ? null : result.outcome);
+      return result;
     });
   }
 
-  async update(customerId: string, faultId: string, dto: UpdateFaultDto): Promise<FaultDto> {
-    if (dto.severity === undefined && dto.message === undefined && dto.cause === undefined && dto.status === undefined) {
-      throw new BadRequestException('Nothing to update: send at least one of severity, message, cause, status');
+  /** PATCH: severity, message, cause, status and acknowledgement (by the token subject), in one transaction. */
+  async update(principal: Principal, faultId: string, dto: UpdateFaultDto): Promise<FaultDto> {
+    const customerId = principal.customerId!;
+    if (dto.severity === undefined && dto.message === undefined && dto.cause === undefined && dto.status === undefined && dto.acknowledged === undefined) {
+      throw new BadRequestException('Nothing to update: send at least one of severity, message, cause, status, acknowledged');
     }
     this.assertFaultId(faultId);
     return this.faults.transaction(async (manager) => {
       const now = this.clock.now();
       const fault = await this.faults.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
       if (fault === null) throw new NotFoundException('Fault not found');
+      const statusBefore = fault.status;
+      const acknowledgedBefore = fault.acknowledgedAt !== null;
       if (dto.severity !== undefined) fault.severity = dto.severity;
       if (dto.message !== undefined) fault.message = dto.message;
       if (dto.cause !== undefined) fault.cause = dto.cause;
       if (dto.status === 'resolved' && fault.status !== 'resolved') fault.resolvedAt = now;
       if (dto.status === 'unresolved') fault.resolvedAt = null;
       if (dto.status !== undefined) fault.status = dto.status;
+      if (dto.acknowledged === true && fault.acknowledgedAt === null) {
+        fault.acknowledgedAt = now;
+        fault.acknowledgedBy = principal.subject;
+      }
+      if (dto.acknowledged === false) {
+        fault.acknowledgedAt = null;
+        fault.acknowledgedBy = null;
+      }
       fault.updatedAt = now;
-      await this.faults.update(manager, fault);
-      return this.withComments(fault, manager);
+      try {
+        await this.faults.update(manager, fault);
+      } catch (error) {
+        // Unresolving a fault whose dedup_key is open in a newer fault: one open fault per key.
+        if (isOpenKeyConflict(error)) throw new ConflictException(OPEN_KEY_CONFLICT);
+        throw error;
+      }
+      const body = await this.withComments(fault, manager);
+      await this.events.record(manager, faultEvent(updateEventType(statusBefore, fault.status, !acknowledgedBefore && fault.acknowledgedAt !== null), body));
+      return body;
     });
   }
 
   async delete(customerId: string, faultId: string): Promise<void> {
     this.assertFaultId(faultId);
-    if (!(await this.faults.delete(customerId, faultId, this.clock.nowSeconds()))) throw new NotFoundException('Fault not found');
+    await this.faults.transaction(async (manager) => {
+      if (!(await this.faults.delete(customerId, faultId, this.clock.nowSeconds(), manager))) throw new NotFoundException('Fault not found');
+      await this.events.record(manager, { type: 'fault.deleted', customerId, subject: faultId, data: { fault: { id: faultId } } });
+    });
   }
 
   async addComment(principal: Principal, faultId: string, dto: AddFaultCommentDto): Promise<FaultDto> {
@@ -217,7 +256,9 @@ export class FaultService {
       comment.comment = dto.comment;
       comment.createdAt = now;
       await this.faults.insertComment(manager, comment);
-      return this.withComments(fault, manager);
+      const body = await this.withComments(fault, manager);
+      await this.events.record(manager, faultEvent('fault.commented', body));
+      return body;
     });
   }
 
@@ -225,24 +266,7 @@ export class FaultService {
     const now = this.clock.now();
     const since = new Date(now.getTime() - TOP_WINDOW_DAYS * DAY_MS);
     const rows = await this.faults.topResources(customerId, since, Math.floor(now.getTime() / 1000), TOP_RESOURCES, TOP_SAMPLES);
-    return rows.map((row) => ({
-      tunnel_name: row.faults.map((f) => extractTunnelName(f.message)).find((name) => name !== null) ?? null,
-      site_id: row.faults.map((f) => siteOf(f.resourceAncestryPath)).find((site) => site !== null) ?? null,
-      count: row.count,
-      resource_id: row.resourceId,
-      faults: row.faults.map((f) => ({
-        id: f.id,
-        message: f.message,
-        resolved_at: toApiTimestampOrNull(f.resolvedAt),
-        created_at: toApiTimestamp(f.createdAt),
-        duration: humanizeDuration((f.resolvedAt ?? now).getTime() - f.createdAt.getTime()),
-        severity: f.severity,
-        type: f.type,
-        cause: f.cause,
-        site_id: siteOf(f.resourceAncestryPath),
-        resource_identifier: f.resourceId,
-      })),
-    }));
+    return rows.map((row) => toTopFaultDto(row, now));
   }
 
   /** A shared dashboard: unresolved or created in the last 24 hours, newest first, at most 100. */
@@ -256,26 +280,16 @@ export class FaultService {
     return faults.map((f) => toFaultDto(f, comments.get(f.id) ?? []));
   }
 
-  private tenantForCreate(principal: Principal, dto: CreateFaultDto): string {
-    if (principal.kind === 'service') {
-      if (dto.customer_id === undefined) throw new BadRequestException('customer_id is required when a service token creates a fault');
-      return dto.customer_id;
-    }
-    if (dto.customer_id !== undefined) {
-      throw new BadRequestException('customer_id may only be sent by service tokens; the tenant comes from your token');
-    }
-    return principal.customerId!;
-  }
-
   private async replay(manager: EntityManager, customerId: string, key: string, requestHash: string): Promise<CreateFaultResult> {
-    const stored = await manager.findOneBy(FaultIdempotencyKeyEntity, { customerId, key });
+    const stored = await this.idempotency.find(manager, customerId, key);
     if (stored === null || stored.responseStatus === null) {
       throw new UnprocessableEntityException('Idempotency-Key is in use by a request that did not complete; retry shortly');
     }
     if (stored.requestHash !== requestHash) {
       throw new UnprocessableEntityException('Idempotency-Key was already used with a different request body');
     }
-    return { status: stored.responseStatus, body: stored.responseBody as FaultDto, replayed: true };
+    const outcome = (stored.responseOutcome ?? 'created') as ReportOutcome;
+    return { status: stored.responseStatus, body: stored.responseBody as FaultDto, outcome, replayed: true };
   }
 
   private assertFaultId(faultId: string): void {

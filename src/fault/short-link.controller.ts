@@ -1,7 +1,8 @@
 import { Controller, Get, Header, NotFoundException, Param, Redirect } from '@nestjs/common';
-import { ApiFoundResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ApiFoundResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiDatabaseUnavailable, ApiError, ApiRateLimited } from '../common/api-error-responses';
+import { NoStore } from '../common/cache-control';
 import { FaultTokenService } from './fault-token.service';
 
 @ApiTags('faults')
@@ -9,14 +10,20 @@ import { FaultTokenService } from './fault-token.service';
 export class ShortLinkController {
   constructor(private readonly tokens: FaultTokenService) {}
 
-  /** Open a dashboard short link: 302 to the dashboard with the token attached. */
+  /** Open a dashboard short link: 302 to the dashboard (see the 302 description for when the token is attached). */
   @Get(':code')
   @Public()
   @Redirect(undefined, 302)
-  @Header('Cache-Control', 'no-store')
+  @NoStore()
   @Header('Referrer-Policy', 'no-referrer')
-  @ApiFoundResponse({ description: 'Redirect to the dashboard' })
-  @ApiNotFoundResponse({ description: 'Unknown, expired or revoked', type: ErrorResponseDto })
+  @ApiParam({ name: 'code', description: 'The short code: the last path segment of `short_link` from generateAccessToken' })
+  @ApiFoundResponse({
+    description:
+      'Redirect (`Location`) to the dashboard: `DASHBOARD_URL` with `{code}`/`{token}` filled in and, when it has no `{token}`, the token attached as the fragment `#token=…`; by default this service\'s `/fault/token/{code}`, whose code needs no token attached',
+  })
+  @ApiError(404, { description: 'Unknown, expired or revoked code', message: 'Short link not found or expired' })
+  @ApiRateLimited()
+  @ApiDatabaseUnavailable()
   async openShortLink(@Param('code') code: string): Promise<{ url: string; statusCode: number }> {
     const url = await this.tokens.shortLinkTarget(code);
     if (url === null) throw new NotFoundException('Short link not found or expired');

@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class LivenessDto {
-  @ApiProperty({ example: 'ok' })
-  status!: 'ok';
+  @ApiProperty({ enum: ['ok', 'failed'], example: 'ok' })
+  status!: 'ok' | 'failed';
+
+  /** Why the service cannot recover by itself (failed only). */
+  @ApiPropertyOptional({ example: 'the embedded PostgreSQL could not be restarted' })
+  reason?: string;
 }
 
 export class DependencyStatusDto {

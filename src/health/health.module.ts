@@ -1,14 +1,15 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
+import { LivenessState } from './liveness-state';
 import { ReadinessRegistry } from './readiness.registry';
 import { ShutdownState } from './shutdown-state';
 
 @Global()
 @Module({
   controllers: [HealthController],
-  providers: [ReadinessRegistry, ShutdownState],
-  exports: [ReadinessRegistry, ShutdownState],
+  providers: [ReadinessRegistry, ShutdownState, LivenessState],
+  exports: [ReadinessRegistry, ShutdownState, LivenessState],
 })
 export class HealthModule implements OnModuleInit {
   constructor(

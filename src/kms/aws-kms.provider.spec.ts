@@ -60,7 +60,7 @@ function fakeKms() {
 describe('AWS KMS provider (at the SDK request boundary)', () => {
   const settings = { keyId: 'alias/netops-vault', region: 'eu-west-1', endpoint: 'https://kms.eu-west-1.amazonaws.com' };
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
-  const binding = { tenant: 'cus_a', item: 'vlt_01' };
+  const binding = { tenant: 'cus_a', item: 'vlt_01', version: 1 };
 
   it('asks GenerateDataKey for an AES-256 key bound to tenant and item, signed for the configured region', async () => {
     const fake = fakeKms();

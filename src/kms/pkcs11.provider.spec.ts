@@ -12,7 +12,7 @@ describeHsm('PKCS#11 provider on SoftHSM2', () => {
   const modulePath = 'modulePath' in hsm ? hsm.modulePath : '';
   const pin = '246810';
   const settings: Pkcs11KmsSettings = { modulePath, tokenLabel: `vault-${process.pid}-${Date.now() % 100000}`, pin, keyLabel: 'kek-1' };
-  const binding = { tenant: 'cus_a', item: 'vlt_01' };
+  const binding = { tenant: 'cus_a', item: 'vlt_01', version: 1 };
   let provider: Pkcs11Provider | undefined;
 
   beforeAll(() => {

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest, LogController as LogControllerType } from 'fastify';
 import path from 'node:path';
+import { Logger } from 'pino';
+import { LoggedRequest, requestSummary } from './logger';
 
 /**
  * Fastify's LogController from the very copy of Fastify the Nest adapter uses
@@ -12,7 +14,7 @@ function fastifyLogController(): typeof LogControllerType {
 }
 
 /** One access-log line per request, when it completes, instead of Fastify's two (incoming + completed). */
-export function createAccessLogController(): LogControllerType {
+export function createAccessLogController(access: Logger): LogControllerType {
   const Base = fastifyLogController();
   class AccessLogController extends Base {
     override incomingRequest(): void {
@@ -20,9 +22,13 @@ export function createAccessLogController(): LogControllerType {
     }
 
     override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-      const entry = { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
-      if (error) reply.log.error({ ...entry, err: error }, 'request errored');
-      else reply.log.info(entry, 'request completed');
+      if (error) {
+        // An error may carry anything: through the request's logger, with redaction.
+        reply.log.error({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime, err: error }, 'request errored');
+        return;
+      }
+      if (!access.isLevelEnabled('info')) return;
+      access.info({ reqId: request.id, req: requestSummary(request as LoggedRequest), res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
     }
   }
   return new AccessLogController();

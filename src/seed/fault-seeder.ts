@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { newFaultId } from '../common/ids';
-import { pathSegments } from '../fault/fault.repository';
+import { pathSegments } from '../fault/ancestry-path';
 
 export interface FaultSeedOptions {
   customerId: string;
@@ -25,6 +25,8 @@ const KINDS = [
   { type: 'power', service: 'pdu-monitor', message: () => 'Device running on battery power' },
 ];
 const CAUSES = [null, null, 'ISP outage', 'Power failure at site', 'Configuration change', 'Fibre cut reported by carrier'];
+/** Monitors repeat a report about every 5 minutes while the problem lasts. */
+const REPEAT_INTERVAL_MS = 300_000;
 
 function pick<T>(items: readonly T[], r: number): T {
   return items[Math.min(items.length - 1, Math.floor(r * items.length))];
@@ -44,7 +46,12 @@ function weighted(weights: number[], r: number): number {
  * few thousand rows each (one round trip per batch), with their ancestry-path
  * segments and some comments. Severities, types, resources and sites are
  * spread; created times cover the last ~14 months; older faults are mostly
- * resolved.
+ * resolved. Like real monitors, about 70 % of reports carry a dedup_key
+ * (`type:resource`, per link for tunnels) and repeat every 5 minutes while the
+ * problem lasts, so those faults have occurrences > 1 and a later
+ * last_occurred_at; a key is unresolved in at most one fault (as the unique
+ * index demands; later unresolved repeats of an open key are plain reports).
+ * About a third of resolved faults were acknowledged first, ~1 % were silenced.
  */
 export async function seedFaults(dataSource: DataSource, options: FaultSeedOptions): Promise<number> {
   const now = options.now ?? new Date();
@@ -54,6 +61,15 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
   let inserted = 0;
   const missing = Math.max(0, options.total - count);
   const sites = 200;
+  // Keys already open in the tenant (a resumed run must not open them twice).
+  const openKeys = new Set<string>(
+    (
+      await dataSource.query<Array<{ dedup_key: string }>>(
+        `SELECT dedup_key FROM faults WHERE customer_id = $1 AND status = 'unresolved' AND dedup_key IS NOT NULL`,
+        [options.customerId],
+      )
+    ).map((r) => r.dedup_key),
+  );
   const resources = Math.max(50, Math.min(20_000, Math.floor(options.total / 50)));
 
   // Two batches in flight: one being generated here while PostgreSQL indexes the other.
@@ -67,6 +83,7 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
       id: [] as string[], resource: [] as string[], service: [] as string[], type: [] as string[], status: [] as string[],
       severity: [] as string[], message: [] as string[], cause: [] as (string | null)[], path: [] as string[],
       created: [] as string[], resolved: [] as (string | null)[], ttl: [] as number[],
+      key: [] as (string | null)[], occurrences: [] as number[], last: [] as string[], acked: [] as (string | null)[], silenced: [] as boolean[],
     };
     const seg = { fault: [] as string[], segment: [] as string[], created: [] as string[] };
     const com = { id: [] as string[], fault: [] as string[], user: [] as string[], text: [] as string[], created: [] as string[] };
@@ -92,7 +109,22 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
       cols.cause.push(pick(CAUSES, r(4)));
       cols.path.push(path);
       cols.created.push(created.toISOString());
-      cols.resolved.push(resolved ? new Date(created.getTime() + Math.floor(r(5) * 6 * 3_600_000) + 60_000).toISOString() : null);
+      const resolvedAt = resolved ? new Date(created.getTime() + Math.floor(r(5) * 6 * 3_600_000) + 60_000) : null;
+      cols.resolved.push(resolvedAt?.toISOString() ?? null);
+      // Repeats: keyed reports recur every 5 minutes until resolved (or until now).
+      const linkNo = rnd[i * 8 + 3] % 3;
+      let key: string | null = r(7) < 0.7 ? `${kind.type}:${resource}${kind.type === 'wantunnel' ? `:wan${linkNo + 1}` : ''}` : null;
+      if (key !== null && !resolved) {
+        if (openKeys.has(key)) key = null;
+        else openKeys.add(key);
+      }
+      const lastedMs = Math.max(0, (resolvedAt ?? now).getTime() - created.getTime());
+      const occurrences = key === null ? 1 : 1 + Math.min(500, Math.floor((lastedMs / REPEAT_INTERVAL_MS) * Math.random()));
+      cols.key.push(key);
+      cols.occurrences.push(occurrences);
+      cols.last.push(new Date(created.getTime() + (occurrences - 1) * REPEAT_INTERVAL_MS).toISOString());
+      cols.acked.push(resolvedAt !== null && r(6) > 0.66 ? new Date(created.getTime() + Math.min(lastedMs, 600_000) / 2).toISOString() : null);
+      cols.silenced.push(r(6) < 0.01);
       cols.ttl.push(Math.floor(created.getTime() / 1000) + options.retentionDays * 86_400);
       for (const segment of pathSegments(path)) {
         seg.fault.push(id);
@@ -112,12 +144,18 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
       await manager.query('SET LOCAL synchronous_commit = off');
       await manager.query(
         `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause,
-                             resource_ancestry_path, created_at, updated_at, resolved_at, ttl)
-         SELECT id, $1, resource, service, type, status, severity, message, cause, path, created, coalesce(resolved, created), resolved, ttl
+                             resource_ancestry_path, created_at, updated_at, resolved_at, ttl,
+                             dedup_key, occurrences, last_occurred_at, acknowledged_at, acknowledged_by, silenced)
+         SELECT id, $1, resource, service, type, status, severity, message, cause, path, created, coalesce(resolved, last, created), resolved, ttl,
+                key, occurrences, last, acked, CASE WHEN acked IS NOT NULL THEN 'usr_' || lpad((abs(hashtext(id)) % 20)::text, 3, '0') END, silenced
          FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[],
-                     $9::varchar[], $10::varchar[], $11::timestamptz[], $12::timestamptz[], $13::bigint[])
-              AS t(id, resource, service, type, status, severity, message, cause, path, created, resolved, ttl)`,
-        [options.customerId, cols.id, cols.resource, cols.service, cols.type, cols.status, cols.severity, cols.message, cols.cause, cols.path, cols.created, cols.resolved, cols.ttl],
+                     $9::varchar[], $10::varchar[], $11::timestamptz[], $12::timestamptz[], $13::bigint[],
+                     $14::varchar[], $15::int[], $16::timestamptz[], $17::timestamptz[], $18::boolean[])
+              AS t(id, resource, service, type, status, severity, message, cause, path, created, resolved, ttl, key, occurrences, last, acked, silenced)`,
+        [
+          options.customerId, cols.id, cols.resource, cols.service, cols.type, cols.status, cols.severity, cols.message, cols.cause, cols.path,
+          cols.created, cols.resolved, cols.ttl, cols.key, cols.occurrences, cols.last, cols.acked, cols.silenced,
+        ],
       );
       await manager.query(
         `INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)

@@ -1,23 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { toBase62 } from '../common/base62';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const PREFIX = 'wfk_';
 const BODY_CHARS = 43; // 32 random bytes = 256 bits, in base62
 const CHECKSUM_CHARS = 6; // CRC32 of the body, in base62
 export const API_KEY_PATTERN = /^wfk_[0-9A-Za-z]{49}$/;
 
-function base62(n: bigint, length: number): string {
-  let out = '';
-  while (n > 0n) {
-    out = BASE62[Number(n % 62n)] + out;
-    n /= 62n;
-  }
-  return out.padStart(length, '0');
-}
-
 function checksum(body: string): string {
-  return base62(BigInt(crc32(body)), CHECKSUM_CHARS);
+  return toBase62(BigInt(crc32(body)), CHECKSUM_CHARS);
 }
 
 /**
@@ -28,7 +19,7 @@ function checksum(body: string): string {
  * verification to one indexed lookup).
  */
 export function generateApiKey(random: Buffer = randomBytes(32)): string {
-  const body = base62(BigInt(`0x${random.toString('hex')}`), BODY_CHARS);
+  const body = toBase62(random, BODY_CHARS);
   return `${PREFIX}${body}${checksum(body)}`;
 }
 

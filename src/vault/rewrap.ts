@@ -1,7 +1,10 @@
 import { DataSource } from 'typeorm';
 import { EnvelopeCrypto } from '../kms/envelope';
 import { KmsKeyChecker } from '../kms/kms-key-check';
-import { KmsProvider, KmsProviderName, WrappedKey } from '../kms/kms-provider.interface';
+import { KmsProvider, WrappedKey } from '../kms/kms-provider.interface';
+import { TenantKeyRepository } from './tenant-key.repository';
+import { tenantKeyContext } from './tenant-keys';
+import { VaultRepository, WrappedKeyPosition, WrappedKeyRow } from './vault.repository';
 
 export interface RewrapOptions {
   batchSize: number;
@@ -16,9 +19,11 @@ export interface RewrapProgress {
   /** Values that needed re-wrapping when the run started. */
   total: number;
   rewrapped: number;
+  /** Of `rewrapped`: tenant keys (each stands for every format-3 value of its tenant). */
+  tenantKeys: number;
   /** Changed by the service while we worked (it wrote them under the active key already). */
   skipped: number;
-  /** Could not be unwrapped (their key is missing or wrong); listed by id in `failedIds`. */
+  /** Could not be unwrapped (their key is missing or wrong); listed in `failedIds` (item id, or item id@version). */
   failed: number;
   batches: number;
 }
@@ -28,19 +33,9 @@ export interface RewrapResult extends RewrapProgress {
   activeKeyId: string;
 }
 
-interface Row {
-  id: string;
-  customer_id: string;
-  kms_provider: string;
-  kms_key_id: string;
-  kms_key_version: string;
-  wrapped_key: Buffer;
-}
-
-const NOT_ON_ACTIVE = `kind = 'secret' AND (kms_provider, kms_key_id, kms_key_version) IS DISTINCT FROM ($1, $2, $3)`;
-
 /**
- * Moves every data key to the KMS provider's active key. Only the wrapped data
+ * Moves every data key the KMS provider wraps (format-1/2 current values, then kept versions, then the
+ * tenant keys that wrap the format-3 values) to the KMS provider's active key. Only the wrapped data
  * key changes (the sealed value and its data key stay), one transaction per
  * batch, each row guarded by its old wrapped key so a concurrent update by the
  * service always wins. Killing it loses nothing: a rerun picks up whatever is
@@ -51,42 +46,56 @@ export async function rewrapVault(dataSource: DataSource, kms: KmsProvider, opti
   await new KmsKeyChecker(dataSource, kms).verify();
   const active = kms.activeKey();
   const envelope = new EnvelopeCrypto(kms);
-  const params = [active.provider, active.keyId, active.keyVersion];
-  const [{ count }] = await dataSource.query<Array<{ count: number }>>(`SELECT count(*)::int AS count FROM vault_item WHERE ${NOT_ON_ACTIVE}`, params);
-  const progress: RewrapProgress = { total: count, rewrapped: 0, skipped: 0, failed: 0, batches: 0 };
+  const vault = new VaultRepository(dataSource);
+  const tenantKeyRepo = new TenantKeyRepository(dataSource);
+  // Values on tenant keys (format 3) are reached through their tenant's key: one re-wrap per tenant, not per value.
+  const count = (await vault.countNotOnKey(active)) + (await tenantKeyRepo.countNotOnKey(active));
+  const progress: RewrapProgress = { total: count, rewrapped: 0, tenantKeys: 0, skipped: 0, failed: 0, batches: 0 };
   const failedIds: string[] = [];
-  let after = '';
+  for (const source of ['current', 'versions'] as const) {
+    let after: WrappedKeyPosition = { id: '', version: 0 };
+    for (;;) {
+      if (options.maxBatches !== undefined && progress.batches >= options.maxBatches) break;
+      const rows = await vault.wrappedKeysNotOnKey(active, source, after, options.batchSize);
+      if (rows.length === 0) break;
+      const last = rows[rows.length - 1];
+      after = { id: last.id, version: last.version ?? 0 };
+      const updates: Array<{ row: WrappedKeyRow; wrapped: WrappedKey }> = [];
+      for (const row of rows) {
+        try {
+          updates.push({ row, wrapped: await envelope.rewrap(row.wrapped, { tenant: row.customerId, item: row.id }) });
+        } catch {
+          progress.failed++;
+          failedIds.push(row.version === null ? row.id : `${row.id}@${row.version}`);
+        }
+      }
+      const { replaced, changed } = await vault.replaceWrappedKeys(updates);
+      progress.rewrapped += replaced;
+      progress.skipped += changed;
+      progress.batches++;
+      options.onProgress?.({ ...progress });
+      if (options.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    }
+  }
+  let afterTenant = '';
   for (;;) {
     if (options.maxBatches !== undefined && progress.batches >= options.maxBatches) break;
-    const rows = await dataSource.query<Row[]>(
-      `SELECT id, customer_id, kms_provider, kms_key_id, kms_key_version, wrapped_key FROM vault_item
-       WHERE ${NOT_ON_ACTIVE} AND id > $4 ORDER BY id LIMIT $5`,
-      [...params, after, options.batchSize],
-    );
+    const rows = await tenantKeyRepo.notOnKey(active, afterTenant, options.batchSize);
     if (rows.length === 0) break;
-    after = rows[rows.length - 1].id;
-    const updates: Array<{ row: Row; wrapped: WrappedKey }> = [];
+    afterTenant = rows[rows.length - 1].customerId;
+    const updates: Array<{ row: (typeof rows)[number]; wrapped: WrappedKey }> = [];
     for (const row of rows) {
-      const old: WrappedKey = { provider: row.kms_provider as KmsProviderName, keyId: row.kms_key_id, keyVersion: row.kms_key_version, ciphertext: row.wrapped_key };
       try {
-        updates.push({ row, wrapped: await envelope.rewrap(old, { tenant: row.customer_id, item: row.id }) });
+        updates.push({ row, wrapped: await envelope.rewrap(row.wrapped!, tenantKeyContext(row.customerId, row.keyId)) });
       } catch {
         progress.failed++;
-        failedIds.push(row.id);
+        failedIds.push(`tenant-key:${row.customerId}`);
       }
     }
-    await dataSource.transaction(async (m) => {
-      for (const { row, wrapped } of updates) {
-        const raw = await m.query<unknown[]>(
-          `UPDATE vault_item SET kms_provider = $1, kms_key_id = $2, kms_key_version = $3, wrapped_key = $4
-           WHERE id = $5 AND kms_provider = $6 AND kms_key_id = $7 AND kms_key_version = $8 AND wrapped_key = $9`,
-          [wrapped.provider, wrapped.keyId, wrapped.keyVersion, wrapped.ciphertext, row.id, row.kms_provider, row.kms_key_id, row.kms_key_version, row.wrapped_key],
-        );
-        const affected = Array.isArray(raw) && typeof raw[1] === 'number' ? raw[1] : 0;
-        if (affected === 1) progress.rewrapped++;
-        else progress.skipped++;
-      }
-    });
+    const { replaced, changed } = await tenantKeyRepo.replaceWrapped(updates);
+    progress.rewrapped += replaced;
+    progress.skipped += changed;
+    progress.tenantKeys += replaced;
     progress.batches++;
     options.onProgress?.({ ...progress });
     if (options.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));

@@ -1,3 +1,4 @@
+import { loadPgBossTimersEagerly } from './pg-boss-timers';
 // The environment every end-to-end test app starts from; individual tests override per app.
 export const TEST_JWT_SECRET = 'e2e-test-secret-7c1f9a2b4d6e8f0a1b3c5d7e9f1a3b5c';
 
@@ -6,3 +7,5 @@ process.env.JWT_SECRET = TEST_JWT_SECRET;
 process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 process.env.DB_MIGRATIONS_RUN = 'false'; // applied once by the global setup
 process.env.RATE_LIMIT_MAX = process.env.RATE_LIMIT_MAX ?? '100000';
+
+loadPgBossTimersEagerly();

@@ -1,14 +1,43 @@
-import { Clock } from '../../src/auth/clock';
+import { Clock } from '../../src/common/clock';
 
-/** A clock that stands still until the test moves it. */
+/**
+ * A Clock the test moves instead of sleeping. Frozen (the default) it stands
+ * still until moved; running (`FakeClock.running()`) it follows real time plus
+ * the moves, for tests that also need time to pass on its own.
+ */
 export class FakeClock extends Clock {
-  current = new Date();
+  private frozenAtMs: number | undefined;
+  private offsetMs = 0;
+
+  constructor(frozenAt: Date | null = new Date()) {
+    super();
+    this.frozenAtMs = frozenAt?.getTime();
+  }
+
+  static running(): FakeClock {
+    return new FakeClock(null);
+  }
+
+  /** Freezes the clock at this instant. */
+  set current(date: Date) {
+    this.frozenAtMs = date.getTime();
+    this.offsetMs = 0;
+  }
+
+  get current(): Date {
+    return this.now();
+  }
 
   override now(): Date {
-    return new Date(this.current.getTime());
+    return new Date((this.frozenAtMs ?? Date.now()) + this.offsetMs);
   }
 
   advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
+    this.offsetMs += ms;
+  }
+
+  /** Undoes every move (a running clock is back on real time). */
+  reset(): void {
+    this.offsetMs = 0;
   }
 }

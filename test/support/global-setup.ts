@@ -6,7 +6,8 @@ import { createDataSource } from '../../ormconfig';
 import { DatabaseConfig } from '../../src/config/database.config';
 import { openDatabase } from '../../src/database/open-database';
 import { runMigrationsLocked } from '../../src/database/run-migrations';
-import { freePort } from './free-port';
+import { freePort } from '../../src/common/free-port';
+import { useTemporaryDataDir } from './data-dir';
 
 /**
  * One fresh database per test run, on the server the service would use:
@@ -15,6 +16,7 @@ import { freePort } from './free-port';
  * Migrations are applied once; every test app then connects to it.
  */
 export default async function globalSetup(): Promise<void> {
+  useTemporaryDataDir();
   const embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-e2e-'));
   fs.chmodSync(embeddedDir, 0o755);
   const config = DatabaseConfig.fromEnv({ ...process.env, EMBEDDED_PG_PORT: String(await freePort()) });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Client } from 'pg';
 import { DatabaseLocation } from '../../src/database/open-database';
+import { removeTemporaryDataDirs } from './data-dir';
 import { scanForSecrets } from './secret-ledger';
 
 export default async function globalTeardown(): Promise<void> {
@@ -22,5 +23,6 @@ export default async function globalTeardown(): Promise<void> {
   }
   await server?.close();
   if (process.env.E2E_EMBEDDED_DIR) fs.rmSync(process.env.E2E_EMBEDDED_DIR, { recursive: true, force: true });
+  removeTemporaryDataDirs();
   if (leaked) throw new Error(`No secret may appear in a log line: ${leaked}`);
 }

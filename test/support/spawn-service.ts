@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from './free-port';
+import { freePort } from '../../src/common/free-port';
 import { appendLogs } from './secret-ledger';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,17 +22,33 @@ export async function spawnService(env: Record<string, string | undefined> = {})
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', DB_MIGRATIONS_RUN: 'true', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, LOG_LEVEL: 'info', DB_MIGRATIONS_RUN: 'true', ...env, PORT: String(port), HOST: env.HOST ?? '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
-  const collect = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(line);
+  // A pipe hands over chunks, not lines: keep each stream's unfinished last line until its end arrives.
+  const collector = (): { push: (chunk: Buffer) => void; flush: () => void } => {
+    let partial = '';
+    return {
+      push: (chunk) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line) logs.push(line);
+      },
+      flush: () => {
+        if (partial) logs.push(partial);
+        partial = '';
+      },
+    };
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  const out = collector();
+  const err = collector();
+  child.stdout?.on('data', out.push);
+  child.stderr?.on('data', err.push);
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
+      out.flush();
+      err.flush();
       appendLogs(`service:${port}`, logs);
       resolve(code);
     }),

@@ -8,8 +8,17 @@ export function userToken(customerId: string, options: { scopes?: string[]; subj
   return recordSecret(signDevToken({ secret: TEST_JWT_SECRET, customerId, ...options }));
 }
 
-export function serviceToken(scopes: string[], subject = 'workflow-runner'): string {
-  return recordSecret(signDevToken({ secret: TEST_JWT_SECRET, service: true, scopes, subject }));
+/**
+ * A user session issued at `issuedAtSeconds`: the service refuses tokens issued in its future, so tests that move
+ * an injected clock back in time use a session issued before that time (valid for 30 days beyond real now).
+ */
+export function userTokenIssuedAt(customerId: string, issuedAtSeconds: number, subject = 'usr_dev'): string {
+  const exp = Math.max(issuedAtSeconds, Math.floor(Date.now() / 1000)) + 30 * 86_400;
+  return rawToken({ alg: 'HS256', typ: 'JWT' }, { sub: subject, customer_id: customerId, jti: randomUUID(), iat: issuedAtSeconds, exp });
+}
+
+export function serviceToken(scopes: string[], subject = 'workflow-runner', customerIds?: string[], expiresInSeconds?: number): string {
+  return recordSecret(signDevToken({ secret: TEST_JWT_SECRET, service: true, scopes, subject, customerIds, expiresInSeconds }));
 }
 
 /** Hand-built tokens for attacks: any header, any payload, signed (or not) as asked. */

@@ -1,17 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Clock } from '../../src/auth/clock';
 import { recordSecret } from './secret-ledger';
-
-/** A Clock the test moves, instead of sleeping. */
-export class FakeClock extends Clock {
-  offsetMs = 0;
-  override now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
 
 /** A fresh local KMS key `id:base64`, recorded so the run fails if it ever reaches a log. */
 export function localKey(prefix = 'k'): { id: string; entry: string } {

@@ -1,3 +1,9 @@
+import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
+import { CreateVaultExpiryReminders1795590000000 } from './1795590000000-CreateVaultExpiryReminders';
+import { CreateEventsAndWebhooks1795589000000 } from './1795589000000-CreateEventsAndWebhooks';
+import { VaultDepth1795588811197 } from './1795588811197-VaultDepth';
+import { AddFaultTextSearch1795587057216 } from './1795587057216-AddFaultTextSearch';
+import { AddFaultLifecycle1795587057215 } from './1795587057215-AddFaultLifecycle';
 import { CreateRateLimitHits1795458000000 } from './1795458000000-CreateRateLimitHits';
 import { CreateVault1795457427823 } from './1795457427823-CreateVault';
 import { CreateFaults1795457339041 } from './1795457339041-CreateFaults';
@@ -5,4 +11,14 @@ import { CreateFaults1795457339041 } from './1795457339041-CreateFaults';
  * Every migration, oldest first. `npm run migration:generate -- <Name>`
  * writes a new file beside this one and appends it here.
  */
-export const MIGRATIONS: Function[] = [CreateFaults1795457339041, CreateVault1795457427823, CreateRateLimitHits1795458000000];
+export const MIGRATIONS: Function[] = [
+  CreateFaults1795457339041,
+  CreateVault1795457427823,
+  CreateRateLimitHits1795458000000,
+  AddFaultLifecycle1795587057215,
+  AddFaultTextSearch1795587057216,
+  VaultDepth1795588811197,
+  CreateEventsAndWebhooks1795589000000,
+  CreateVaultExpiryReminders1795590000000,
+  TenantKeys1795600000000,
+];

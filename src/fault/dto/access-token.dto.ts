@@ -14,7 +14,10 @@ export class CreateFaultAccessTokenDto {
 
 export class FaultAccessTokenDto {
   /** A read-only JWT for this tenant's faults; shown once. */
-  @ApiProperty()
+  @ApiProperty({
+    example:
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6IlRob1dqUEZRSThXSURxZ28ifQ.eyJpc3MiOiJuZXRvcHMtZmF1bHRzLXZhdWx0IiwiYXVkIjoibmV0b3BzOmZhdWx0LWRhc2hib2FyZCIsInN1YiI6InVzcl9kZXYiLCJjdXN0b21lcl9pZCI6ImN1c19kZW1vIiwic2NvcGUiOiJmYXVsdHM6cmVhZCIsImp0aSI6IjJlZTBmYjhjLWQ2NGYtNGVhYy1iMTkyLTEwMDJlY2E4NjYwYyIsImlhdCI6MTc5NTU4NzU2OCwiZXhwIjoxNzk1NTkxMTY4fQ.GoZJiy3sM39zPQODgnv5SIQMOB-t5I81THvio2jr59Q',
+  })
   token!: string;
 
   @ApiProperty({ enum: ['jwt'] })
@@ -27,6 +30,6 @@ export class FaultAccessTokenDto {
   expires_at!: string;
 
   /** Public link that opens the dashboard with this token. */
-  @ApiProperty({ example: 'https://flt.example.com/s/4kT9qZ2mXw7B' })
+  @ApiProperty({ example: 'http://localhost:3000/s/4kT9qZ2mXw7B' })
   short_link!: string;
 }

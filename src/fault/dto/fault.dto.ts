@@ -22,7 +22,7 @@ export class FaultDto {
   @ApiProperty({ example: 'dev_2j4k2l2j3k4l2j3k4' })
   resource_id!: string;
 
-  @ApiProperty({ example: 'cus_1i2j3k4l5m6n7o8p' })
+  @ApiProperty({ example: 'cus_demo' })
   customer_id!: string;
 
   @ApiProperty({ example: 'wantunnel-monitor' })
@@ -59,6 +59,29 @@ export class FaultDto {
   /** Oldest first. */
   @ApiProperty({ type: [FaultCommentDto] })
   comments!: FaultCommentDto[];
+
+  /** The reporter's key for "the same problem" (null: every report is its own fault). */
+  @ApiProperty({ type: String, nullable: true, example: 'wantunnel:dev_2j4k2l2j3k4l2j3k4:WAN1' })
+  dedup_key!: string | null;
+
+  /** Reports merged into this fault, the first included. */
+  @ApiProperty({ minimum: 1, example: 1 })
+  occurrences!: number;
+
+  /** The latest report (created_at until the fault repeats). */
+  @ApiProperty({ example: '2025-10-21T12:00:00.000000Z' })
+  last_occurred_at!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  acknowledged_at!: string | null;
+
+  /** Who acknowledged it (token subject). */
+  @ApiProperty({ type: String, nullable: true, example: null })
+  acknowledged_by!: string | null;
+
+  /** Reported while a silence matched it: listed as usual, but announced to no one. */
+  @ApiProperty({ example: false })
+  silenced!: boolean;
 }
 
 export function toFaultCommentDto(comment: FaultCommentEntity): FaultCommentDto {
@@ -82,6 +105,12 @@ export function toFaultDto(fault: FaultEntity, comments: FaultCommentEntity[]): 
     resource_ancestry_path: fault.resourceAncestryPath,
     ttl: fault.ttl,
     comments: comments.map(toFaultCommentDto),
+    dedup_key: fault.dedupKey,
+    occurrences: fault.occurrences,
+    last_occurred_at: toApiTimestamp(fault.lastOccurredAt ?? fault.createdAt),
+    acknowledged_at: toApiTimestampOrNull(fault.acknowledgedAt),
+    acknowledged_by: fault.acknowledgedBy,
+    silenced: fault.silenced,
   };
 }
 
@@ -90,8 +119,13 @@ export class FaultListMetaDto {
   @ApiProperty({ example: 50 })
   count!: number;
 
-  /** Pass as `cursor` for the next page; null on the last page. */
-  @ApiProperty({ type: String, nullable: true })
+  /** Pass as `cursor` for the next page (with the same filters); null on the last page. Opaque. */
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example:
+      'eyJ2IjoxLCJ0IjoiMTc5NTU4NzU2NjE1MTAwMCIsImkiOiJmbHRfM01hVEVRM3Jzb0Rod05JZGY2WWd6YWZxZDZHIiwiZiI6IlQxUE5vWXdycWd3RFZMdGZtajdMNWUifQ.kxI5_TYPJ37zbGDuJKO-zvwvDNCrixd-IJ2nyKyJQLo',
+  })
   cursor!: string | null;
 
   @ApiProperty({ example: true })
@@ -104,4 +138,24 @@ export class FaultListDto {
 
   @ApiProperty({ type: FaultListMetaDto })
   meta!: FaultListMetaDto;
+}
+
+export class ResolveFaultsResultDto {
+  /** Faults this call resolved (0 when none was unresolved: resolving is idempotent). */
+  @ApiProperty({ example: 1 })
+  resolved!: number;
+
+  /** The faults it resolved, newest first. */
+  @ApiProperty({ type: [FaultDto] })
+  data!: FaultDto[];
+}
+
+export class BulkFaultResultDto {
+  /** Faults this call changed (found faults already in that state are not counted). */
+  @ApiProperty({ example: 2 })
+  updated!: number;
+
+  /** Ids that are not faults of your tenant. */
+  @ApiProperty({ type: [String], example: [] })
+  not_found!: string[];
 }

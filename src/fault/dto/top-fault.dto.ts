@@ -1,5 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { FAULT_SEVERITIES, type FaultSeverity } from '../entities/fault.entity';
+import { toApiTimestamp, toApiTimestampOrNull } from '../../common/timestamps';
+import { siteOf } from '../ancestry-path';
+import { humanizeDuration } from '../duration';
+import { FAULT_SEVERITIES, FaultEntity, type FaultSeverity } from '../entities/fault.entity';
+import { extractTunnelName } from '../tunnel-name';
 
 export class TopFaultSampleDto {
   @ApiProperty({ example: 'flt_2NxVmQ6cWBzH8y1Y2gN3xkP0aZb' })
@@ -54,4 +58,33 @@ export class TopFaultDto {
   /** The resource's most recent faults (up to 5), newest first. */
   @ApiProperty({ type: [TopFaultSampleDto] })
   faults!: TopFaultSampleDto[];
+}
+
+/** One resource's faults in the window, most recent first, as the repository groups them. */
+export interface TopFaultGroup {
+  resourceId: string;
+  count: number;
+  faults: FaultEntity[];
+}
+
+/** `duration` runs until the fault was resolved, or until `now` while it is not. */
+export function toTopFaultDto(group: TopFaultGroup, now: Date): TopFaultDto {
+  return {
+    tunnel_name: group.faults.map((f) => extractTunnelName(f.message)).find((name) => name !== null) ?? null,
+    site_id: group.faults.map((f) => siteOf(f.resourceAncestryPath)).find((site) => site !== null) ?? null,
+    count: group.count,
+    resource_id: group.resourceId,
+    faults: group.faults.map((f) => ({
+      id: f.id,
+      message: f.message,
+      resolved_at: toApiTimestampOrNull(f.resolvedAt),
+      created_at: toApiTimestamp(f.createdAt),
+      duration: humanizeDuration((f.resolvedAt ?? now).getTime() - f.createdAt.getTime()),
+      severity: f.severity,
+      type: f.type,
+      cause: f.cause,
+      site_id: siteOf(f.resourceAncestryPath),
+      resource_identifier: f.resourceId,
+    })),
+  };
 }

@@ -20,6 +20,10 @@ export class FaultIdempotencyKeyEntity {
   @Column({ type: 'jsonb', nullable: true })
   responseBody!: unknown;
 
+  /** What the first request did with a dedup_key (`deduplicated`, `reopened`), replayed as its header; null for a creation. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  responseOutcome!: string | null;
+
   @Column({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -2,6 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export const FAULT_SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'WARNING'] as const;
 export type FaultSeverity = (typeof FAULT_SEVERITIES)[number];
+/** Severities from least to most severe: a repeat raises a fault's severity along this order. */
+export const SEVERITY_RANK: Readonly<Record<FaultSeverity, number>> = { LOW: 0, WARNING: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
 export const FAULT_STATUSES = ['unresolved', 'resolved'] as const;
 export type FaultStatus = (typeof FAULT_STATUSES)[number];
 
@@ -20,6 +22,19 @@ const bigintNumber = { to: (v: number): number => v, from: (v: string | null): n
 @Index('faults_customer_type_created_idx', ['customerId', 'type', 'createdAt', 'id'])
 @Index('faults_customer_resource_created_idx', ['customerId', 'resourceId', 'createdAt', 'id'])
 @Index('faults_ttl_idx', ['ttl'])
+// Lifecycle indexes (partial or on expressions, which TypeORM cannot describe): written by hand in
+// migration AddFaultLifecycle and its trigram companion; `synchronize: false` keeps the drift check off them.
+// At most one unresolved fault per (tenant, dedup_key): the arbiter of the report upsert.
+@Index('faults_open_dedup_key_idx', { synchronize: false })
+// ?dedup_key= in keyset order, and "the newest fault with this key" for a reopen.
+@Index('faults_customer_dedup_key_created_idx', { synchronize: false })
+// POST /fault/resolve by resource_id + type: only unresolved faults, a small index.
+@Index('faults_open_resource_type_idx', { synchronize: false })
+// ?acknowledged=true and ?silenced=true: partial indexes of the (few) such faults, in keyset order.
+@Index('faults_customer_acknowledged_created_idx', { synchronize: false })
+@Index('faults_customer_silenced_created_idx', { synchronize: false })
+// ?q=: pg_trgm GIN index on message + newline + cause (a query has no newline, so never matches across the two).
+@Index('faults_text_trgm_idx', { synchronize: false })
 export class FaultEntity {
   @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'faults_pkey' })
   id!: string;
@@ -59,6 +74,31 @@ export class FaultEntity {
 
   @Column({ type: 'timestamptz', nullable: true })
   resolvedAt!: Date | null;
+
+  /** The reporter's key for "the same problem": repeats merge into the one unresolved fault with it. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  dedupKey!: string | null;
+
+  /** Reports merged into this fault, the first included. */
+  @Column({ type: 'integer', default: 1 })
+  occurrences!: number;
+
+  /**
+   * The latest report. NULL on rows written before the lifecycle existed (and never repeated
+   * since): read as created_at, so the migration adds the column instantly without a rewrite.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  lastOccurredAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  acknowledgedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  acknowledgedBy!: string | null;
+
+  /** A silence matched when the fault was reported (or reopened): listed as usual, announced to no one. */
+  @Column({ type: 'boolean', default: false })
+  silenced!: boolean;
 
   /** Unix seconds after which the purge deletes the fault (created_at + retention). */
   @Column({ type: 'bigint', transformer: bigintNumber })

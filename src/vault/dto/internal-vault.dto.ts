@@ -4,7 +4,7 @@ import { VAULT_NAME_PATTERN } from './vault-item-input.dto';
 
 export class ResolveVaultSecretsDto {
   /** The tenant whose items to resolve (service tokens carry no tenant). */
-  @ApiProperty({ example: 'cus_8f14e45fceea167a' })
+  @ApiProperty({ example: 'cus_demo' })
   @IsString()
   @Length(1, 128)
   @Matches(/^[^\p{Cc}\p{Cs}\s]+$/u, { message: 'customer_id must not contain whitespace or control characters' })
@@ -17,17 +17,21 @@ export class ResolveVaultSecretsDto {
   @ArrayMaxSize(100)
   @IsString({ each: true })
   @Length(3, 50, { each: true })
-  @Matches(VAULT_NAME_PATTERN, { each: true, message: 'each name must be a vault item name (no control characters, no surrounding whitespace)' })
+  @Matches(VAULT_NAME_PATTERN, { each: true, message: 'each name must be a vault item name (no control or format characters, no surrounding whitespace)' })
   names!: string[];
 }
 
 export class ResolvedVaultSecretsDto {
-  @ApiProperty({ example: 'cus_8f14e45fceea167a' })
+  @ApiProperty({ example: 'cus_demo' })
   customer_id!: string;
 
   /** Decrypted values by item name. */
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { 'mikrotik-backup-password': 's3cr3t-value' } })
   secrets!: Record<string, string>;
+
+  /** The version of each value answered (the current one). */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { 'mikrotik-backup-password': 3 } })
+  versions!: Record<string, number>;
 }
 
 export class VerifyApiKeyDto {
@@ -45,6 +49,6 @@ export class ApiKeyVerificationDto {
   @ApiProperty({ type: String, nullable: true, example: 'vlt_01jb8rmyz3k9e3b1q6x2v4n7tc' })
   vault_id!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: 'cus_8f14e45fceea167a' })
+  @ApiProperty({ type: String, nullable: true, example: 'cus_demo' })
   customer_id!: string | null;
 }

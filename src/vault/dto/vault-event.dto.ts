@@ -1,17 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { toApiTimestamp } from '../../common/timestamps';
-import { VaultAction, VaultEvent, VaultOutcome } from '../entities/vault-event.entity';
+import { VAULT_ACTIONS, VAULT_OUTCOMES, VaultAction, VaultEvent, VaultOutcome } from '../entities/vault-event.entity';
 
 /** One audit record. Never contains a value. */
 export class VaultEventDto {
   @ApiProperty({ example: 'vev_1042' })
   id!: string;
 
-  @ApiProperty({ enum: ['create', 'update', 'delete', 'resolve', 'verify'] })
+  @ApiProperty({ enum: VAULT_ACTIONS })
   action!: VaultAction;
 
-  @ApiProperty({ enum: ['success', 'conflict', 'not_found', 'expired', 'rejected', 'aborted', 'invalid', 'error'] })
+  @ApiProperty({ enum: VAULT_OUTCOMES })
   outcome!: VaultOutcome;
+
+  /** The item, when one matched (kept after the item is deleted). */
+  @ApiProperty({ type: String, nullable: true, example: 'vlt_01jb8rmyz3k9e3b1q6x2v4n7tc' })
+  vault_id!: string | null;
 
   /** `user:<subject>` or `service:<subject>`. */
   @ApiProperty({ example: 'service:workflow-runner' })
@@ -34,7 +38,7 @@ export class VaultEventPageDto {
   data!: VaultEventDto[];
 
   /** Pass as `cursor` for the next (older) page; null on the last page. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, example: 'MTA0Mg' })
   next_cursor!: string | null;
 }
 
@@ -43,6 +47,7 @@ export function toVaultEventDto(event: VaultEvent): VaultEventDto {
     id: `vev_${event.id}`,
     action: event.action,
     outcome: event.outcome,
+    vault_id: event.vaultId,
     actor: event.actor,
     item_name: event.itemName,
     request_id: event.requestId,

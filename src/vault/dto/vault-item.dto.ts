@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { toApiTimestamp, toApiTimestampOrNull } from '../../common/timestamps';
 import { VaultItemKind, VaultItemMetadata } from '../entities/vault-item.entity';
+import { EXAMPLE_EXPIRES_AT } from './vault-examples';
 
 /** A vault item's metadata. The secret itself is never returned. */
 export class VaultItemDto {
@@ -15,6 +16,10 @@ export class VaultItemDto {
   @ApiProperty({ enum: ['secret', 'api_key'], example: 'secret' })
   kind!: VaultItemKind;
 
+  /** The current version: 1 at creation, +1 for every new value (replace, restore of a version, key rotation). */
+  @ApiProperty({ example: 1, minimum: 1 })
+  version!: number;
+
   @ApiProperty({ example: '2025-10-21T12:00:00.000000Z' })
   created_at!: string;
 
@@ -22,7 +27,7 @@ export class VaultItemDto {
   updated_at!: string;
 
   /** After it, the item can no longer be used. */
-  @ApiProperty({ type: String, nullable: true, example: '2026-10-21T12:00:00.000000Z' })
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE_EXPIRES_AT })
   expires_at!: string | null;
 
   /** When a workflow last resolved the secret or verified the API key. */
@@ -36,15 +41,30 @@ export class CreatedVaultItemDto extends VaultItemDto {
   api_key?: string;
 }
 
+/** A soft-deleted item (`GET /workflows/vault?deleted=true`): restorable until `purge_at`. */
+export class DeletedVaultItemDto extends VaultItemDto {
+  @ApiProperty({ example: '2099-01-01T12:00:00.000000Z' })
+  deleted_at!: string;
+
+  /** After it the item is purged for good; until then `POST /workflows/vault/{vaultId}/restore` brings it back. */
+  @ApiProperty({ example: '2099-01-31T12:00:00.000000Z' })
+  purge_at!: string;
+}
+
 /** Whitelists the fields a client may see: never the sealed value, wrapped key or key hash. */
 export function toVaultItemDto(item: VaultItemMetadata): VaultItemDto {
   return {
     id: item.id,
     name: item.name,
     kind: item.kind,
+    version: item.version,
     created_at: toApiTimestamp(item.createdAt),
     updated_at: toApiTimestamp(item.updatedAt),
     expires_at: toApiTimestampOrNull(item.expiresAt),
     last_used_at: toApiTimestampOrNull(item.lastUsedAt),
   };
+}
+
+export function toDeletedVaultItemDto(item: VaultItemMetadata): DeletedVaultItemDto {
+  return { ...toVaultItemDto(item), deleted_at: toApiTimestamp(item.deletedAt!), purge_at: toApiTimestamp(item.purgeAt!) };
 }

@@ -1,11 +1,14 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type VaultAction = 'create' | 'update' | 'delete' | 'resolve' | 'verify';
-export type VaultOutcome = 'success' | 'conflict' | 'not_found' | 'expired' | 'rejected' | 'aborted' | 'invalid' | 'error';
+export const VAULT_ACTIONS = ['create', 'update', 'restore_version', 'delete', 'restore', 'purge', 'rotate_key', 'resolve', 'verify'] as const;
+export const VAULT_OUTCOMES = ['success', 'conflict', 'not_found', 'expired', 'rejected', 'aborted', 'invalid', 'forbidden', 'error'] as const;
+export type VaultAction = (typeof VAULT_ACTIONS)[number];
+export type VaultOutcome = (typeof VAULT_OUTCOMES)[number];
 
 /** The audit trail: who did what to which item, when, and how it ended. Never a value. */
 @Entity({ name: 'vault_event' })
 @Index('idx_vault_event_customer_vault', ['customerId', 'vaultId', 'id'])
+@Index('idx_vault_event_customer_id', ['customerId', 'id'])
 export class VaultEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_vault_event' })
   id!: string;

@@ -14,6 +14,8 @@ export type VaultItemKind = 'secret' | 'api_key';
 @Index('idx_vault_item_customer_expires', ['customerId', 'expiresAt'])
 @Index('idx_vault_item_kms_key', ['kmsProvider', 'kmsKeyId', 'kmsKeyVersion', 'id'])
 @Index('uq_vault_item_api_key_hash', ['apiKeyHash'], { unique: true, where: 'api_key_hash IS NOT NULL' })
+@Index('uq_vault_item_previous_api_key_hash', ['previousApiKeyHash'], { unique: true, where: 'previous_api_key_hash IS NOT NULL' })
+@Index('idx_vault_item_purge_at', ['purgeAt'], { where: 'purge_at IS NOT NULL' })
 export class VaultItem {
   @PrimaryColumn({ type: 'varchar', length: 30, primaryKeyConstraintName: 'pk_vault_item' })
   id!: string;
@@ -50,6 +52,24 @@ export class VaultItem {
   @Column({ type: 'bytea', nullable: true })
   apiKeyHash!: Buffer | null;
 
+  /** After a key rotation: the replaced key's hash, still verifying until `previousApiKeyExpiresAt`. */
+  @Column({ type: 'bytea', nullable: true })
+  previousApiKeyHash!: Buffer | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  previousApiKeyExpiresAt!: Date | null;
+
+  /** The current version of the value (1 at creation; +1 per replaced value or key rotation). */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
+
+  /** When and by whom the current value (version) was set; null for values older than versioning. */
+  @Column({ type: 'timestamptz', nullable: true })
+  valueCreatedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 300, nullable: true })
+  valueCreatedBy!: string | null;
+
   @Column({ type: 'timestamptz' })
   createdAt!: Date;
 
@@ -61,7 +81,14 @@ export class VaultItem {
 
   @Column({ type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
+
+  /** Soft-deleted (VAULT_RECOVERY_DAYS > 0): hidden and unusable, restorable until `purgeAt`. */
+  @Column({ type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  purgeAt!: Date | null;
 }
 
 /** An item's metadata only (no sealed value, no wrapped key, no hash): what reads and responses need. */
-export type VaultItemMetadata = Pick<VaultItem, 'id' | 'customerId' | 'name' | 'kind' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'lastUsedAt'>;
+export type VaultItemMetadata = Pick<VaultItem, 'id' | 'customerId' | 'name' | 'kind' | 'version' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'lastUsedAt' | 'deletedAt' | 'purgeAt'>;

@@ -1,0 +1,22 @@
+import { Env, EnvReader } from './env';
+
+/** Tenant offboarding: the background deletion and how quickly every instance refuses an offboarded tenant. */
+export class TenantsConfig {
+  /** Rows deleted per statement (one transaction each) by the background deletion. */
+  readonly offboardingBatchSize!: number;
+  /** Seconds between two runs of the background deletion (it also starts at once after an offboarding); 0: never. */
+  readonly offboardingIntervalSeconds!: number;
+  /** Milliseconds between two reads of newly offboarded tenants (what another instance offboarded is refused within this). */
+  readonly revocationRefreshMs!: number;
+
+  static fromEnv(env: Env): TenantsConfig {
+    const r = new EnvReader(env);
+    const config: TenantsConfig = {
+      offboardingBatchSize: r.int('TENANT_OFFBOARDING_BATCH_SIZE', 5000, 1, 100_000),
+      offboardingIntervalSeconds: r.int('TENANT_OFFBOARDING_INTERVAL_SECONDS', 60, 0, 86_400),
+      revocationRefreshMs: r.int('TENANT_REVOCATION_REFRESH_MS', 1000, 100, 60_000),
+    };
+    r.done();
+    return Object.freeze(config);
+  }
+}

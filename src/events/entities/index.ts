@@ -1,0 +1,3 @@
+import { EventEntity } from './event.entity';
+
+export const EVENT_ENTITIES: Function[] = [EventEntity];

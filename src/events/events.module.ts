@@ -1,0 +1,29 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { EventsConfig } from '../config/events.config';
+import { EventListener } from './event-listener';
+import { EventNotifier } from './event-notifier';
+import { EventStreamHub } from './event-stream-hub';
+import { EventsPurge } from './events-purge';
+import { EventsRepository } from './events.repository';
+import { EventsService } from './events.service';
+
+/** The transactional outbox and the instance's LISTEN connection on it. */
+@Global()
+@Module({})
+export class EventsModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    return {
+      module: EventsModule,
+      providers: [
+        { provide: EventsConfig, useFactory: () => EventsConfig.fromEnv(process.env) },
+        { provide: EventListener, useFactory: () => new EventListener(databaseUrl) },
+        EventsRepository,
+        EventsService,
+        EventNotifier,
+        EventsPurge,
+        EventStreamHub,
+      ],
+      exports: [EventsConfig, EventsService, EventsRepository, EventListener, EventStreamHub],
+    };
+  }
+}

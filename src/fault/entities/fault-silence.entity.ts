@@ -1,0 +1,41 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * A maintenance window of one tenant: faults reported while it is active and
+ * every given matcher equals the fault's (`site` = one segment of the ancestry
+ * path) are stored with `silenced: true`.
+ */
+@Entity({ name: 'fault_silences' })
+// A report reads only the tenant's silences that have not ended yet: an index range, never every silence.
+@Index('fault_silences_customer_ends_idx', ['customerId', 'endsAt'])
+export class FaultSilenceEntity {
+  @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'fault_silences_pkey' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  customerId!: string;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  site!: string | null;
+
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  resourceId!: string | null;
+
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  type!: string | null;
+
+  @Column({ type: 'timestamptz' })
+  startsAt!: Date;
+
+  @Column({ type: 'timestamptz' })
+  endsAt!: Date;
+
+  @Column({ type: 'varchar', length: 500 })
+  comment!: string;
+
+  @Column({ type: 'varchar', length: 256 })
+  createdBy!: string;
+
+  @Column({ type: 'timestamptz' })
+  createdAt!: Date;
+}

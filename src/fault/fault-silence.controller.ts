@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
+import { CREATE_FAULT_SILENCE_EXAMPLES, FAULT_SILENCE_LINKS, SILENCE_NOT_FOUND } from './dto/fault-examples';
+import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto } from './dto/fault-silence.dto';
+import { FaultSilenceService } from './fault-silence.service';
+
+@ApiTags('faults')
+@ApiDatabaseUnavailable()
+@Controller('fault/silences')
+export class FaultSilenceController {
+  constructor(private readonly silences: FaultSilenceService) {}
+
+  /** Silence matching faults for a maintenance window (at least one of site, resource_id, type). */
+  @Post()
+  @HttpCode(201)
+  @Auth({ user: ['faults:write'] })
+  @ApiBody({ type: CreateFaultSilenceDto, examples: CREATE_FAULT_SILENCE_EXAMPLES })
+  @ApiCreatedResponse({ type: FaultSilenceDto, links: FAULT_SILENCE_LINKS })
+  @ApiJsonBodyErrors(
+    [{ field: 'ends_at', message: 'ends_at must be a valid ISO 8601 date string' }],
+    '; no matcher (site, resource_id or type); `ends_at` not after `starts_at`, more than 90 days after it, or in the past',
+  )
+  createFaultSilence(@CurrentPrincipal() p: Principal, @Body() body: CreateFaultSilenceDto): Promise<FaultSilenceDto> {
+    return this.silences.create(p, body);
+  }
+
+  /** Active and future silences (all with `include_expired=true`), by start. */
+  @Get()
+  @Auth({ user: ['faults:read'] })
+  @ApiOkResponse({ type: [FaultSilenceDto] })
+  @ApiValidationError('Invalid query parameter', [{ field: 'include_expired', message: 'include_expired must be one of the following values: true, false' }])
+  listFaultSilences(@CurrentPrincipal() p: Principal, @Query() query: ListFaultSilencesQueryDto): Promise<FaultSilenceDto[]> {
+    return this.silences.list(p.customerId!, query);
+  }
+
+  @Delete(':silenceId')
+  @HttpCode(204)
+  @Auth({ user: ['faults:write'] })
+  @ApiParam({ name: 'silenceId', description: 'A silence `id` (`sil_…`), e.g. from createFaultSilence or listFaultSilences' })
+  @ApiNoContentResponse({ description: 'Deleted: faults reported from now on are no longer silenced by it' })
+  @ApiError(404, SILENCE_NOT_FOUND)
+  deleteFaultSilence(@CurrentPrincipal() p: Principal, @Param('silenceId') silenceId: string): Promise<void> {
+    return this.silences.delete(p.customerId!, silenceId);
+  }
+}

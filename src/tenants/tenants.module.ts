@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TenantsConfig } from '../config/tenants.config';
+import { VaultModule } from '../vault/vault.module';
+import { TenantOffboardingRepository } from './tenant-offboarding.repository';
+import { TenantOffboardingService } from './tenant-offboarding.service';
+import { TenantsController } from './tenants.controller';
+
+/** Tenant administration: offboarding (crypto-shredding through the vault's tenant keys, then deletion). */
+@Module({
+  imports: [VaultModule],
+  controllers: [TenantsController],
+  providers: [{ provide: TenantsConfig, useFactory: () => TenantsConfig.fromEnv(process.env) }, TenantOffboardingRepository, TenantOffboardingService],
+})
+export class TenantsModule {}

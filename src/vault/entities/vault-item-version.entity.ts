@@ -1,0 +1,51 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { VaultItem } from './vault-item.entity';
+
+/**
+ * A replaced value of a secret, kept so it can be restored (at most
+ * VAULT_MAX_VERSIONS per item, current one included; older rows are deleted).
+ * Sealed like a current value, with its own data key and the version bound
+ * into the associated data. Goes with its item (ON DELETE CASCADE).
+ */
+@Entity({ name: 'vault_item_version' })
+@Index('idx_vault_item_version_customer', ['customerId'])
+@Index('idx_vault_item_version_kms_key', ['kmsProvider', 'kmsKeyId', 'kmsKeyVersion', 'vaultId'])
+export class VaultItemVersion {
+  @PrimaryColumn({ type: 'varchar', length: 30, primaryKeyConstraintName: 'pk_vault_item_version' })
+  vaultId!: string;
+
+  @PrimaryColumn({ type: 'integer', primaryKeyConstraintName: 'pk_vault_item_version' })
+  version!: number;
+
+  @ManyToOne(() => VaultItem, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'vault_id', foreignKeyConstraintName: 'fk_vault_item_version_item' })
+  item?: VaultItem;
+
+  @Column({ type: 'varchar', length: 128 })
+  customerId!: string;
+
+  @Column({ type: 'smallint' })
+  encFormat!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  kmsProvider!: string;
+
+  @Column({ type: 'varchar', length: 256 })
+  kmsKeyId!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  kmsKeyVersion!: string;
+
+  @Column({ type: 'bytea' })
+  wrappedKey!: Buffer;
+
+  @Column({ type: 'bytea' })
+  ciphertext!: Buffer;
+
+  @Column({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  /** `user:<sub>` who set this value; null for values written before versions were recorded. */
+  @Column({ type: 'varchar', length: 300, nullable: true })
+  createdBy!: string | null;
+}

@@ -1,0 +1,60 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * A tenant's webhook. The signing secret is stored sealed through the KMS
+ * provider (envelope encryption, as vault values), bound to tenant and webhook.
+ */
+@Entity({ name: 'webhooks' })
+@Index('idx_webhooks_customer_id', ['customerId', 'id'])
+export class WebhookEntity {
+  @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'pk_webhooks' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  customerId!: string;
+
+  @Column({ type: 'varchar', length: 2048 })
+  url!: string;
+
+  /** Filters: `*`, `fault.*`, `vault.*` or exact event types. */
+  @Column({ type: 'text', array: true })
+  events!: string[];
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  disabled!: boolean;
+
+  /** Why the service disabled it (e.g. failing for 3 days); null when a user did, or when enabled. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  disabledReason!: string | null;
+
+  /** Start of the current run of failed attempts; null while deliveries succeed. */
+  @Column({ type: 'timestamptz', nullable: true })
+  failingSince!: Date | null;
+
+  @Column({ type: 'smallint' })
+  secretFormat!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  kmsProvider!: string;
+
+  @Column({ type: 'varchar', length: 256 })
+  kmsKeyId!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  kmsKeyVersion!: string;
+
+  @Column({ type: 'bytea' })
+  wrappedKey!: Buffer;
+
+  @Column({ type: 'bytea' })
+  secretCiphertext!: Buffer;
+
+  @Column({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

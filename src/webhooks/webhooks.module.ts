@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { WebhookDeliveryWorker } from './webhook-delivery.worker';
+import { WebhookSecretBox } from './webhook-secret-box';
+import { WebhooksController } from './webhooks.controller';
+import { WebhooksRepository } from './webhooks.repository';
+import { WebhooksService } from './webhooks.service';
+
+/** Webhooks: registration, Standard Webhooks signed delivery on the job queue, delivery history. */
+@Module({
+  controllers: [WebhooksController],
+  providers: [WebhooksRepository, WebhooksService, WebhookSecretBox, WebhookDeliveryWorker],
+})
+export class WebhooksModule {}

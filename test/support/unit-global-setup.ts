@@ -1,0 +1,5 @@
+import { useTemporaryDataDir } from './data-dir';
+
+export default function unitGlobalSetup(): void {
+  useTemporaryDataDir();
+}

@@ -1,0 +1,5 @@
+import { removeTemporaryDataDirs } from './data-dir';
+
+export default function unitGlobalTeardown(): void {
+  removeTemporaryDataDirs();
+}
