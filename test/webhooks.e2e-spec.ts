@@ -46,6 +46,15 @@ describe('webhooks (Standard Webhooks deliveries on the job queue)', () => {
     return res.body;
   };
   const ofTenant = (customerId: string) => receiver.received.filter((d) => JSON.parse(d.body).customer_id === customerId);
+  /**
+   * A webhook's deliveries once none is pending. Deliveries are written in the transaction of the
+   * change, so when every one is settled nothing more will be sent to that webhook.
+   */
+  const settled = (hookId: string, expected: number) =>
+    waitFor(`${expected} settled deliveries of ${hookId}`, async () => {
+      const res = await t.request('GET', `/webhooks/${hookId}/deliveries?limit=100`, { token });
+      return res.body.data.length >= expected && res.body.data.every((x: any) => x.status !== 'pending') ? res.body.data : undefined;
+    });
 
   it('registers a webhook, shows the secret once, and lists it without', async () => {
     const res = await t.request('POST', '/webhooks', { token, body: { url: receiver.url, events: ['fault.*'] } });
@@ -186,13 +195,13 @@ describe('webhooks (Standard Webhooks deliveries on the job queue)', () => {
   });
 
   it('sends only the filtered types and nothing to disabled webhooks', async () => {
-    await register(['vault.*']);
+    const vaultOnly = await register(['vault.*']);
     const paused = await register(['*']);
     expect((await t.request('PATCH', `/webhooks/${paused.id}`, { token, body: { disabled: true } })).body.disabled).toBe(true);
     await t.request('POST', '/fault', { token, body: FAULT });
     await t.request('POST', '/workflows/vault', { token, body: { name: 'only-vault', secret: recordSecret(`v-${tenant}`) } });
-    await waitFor('the vault event', () => ofTenant(tenant).length >= 1);
-    await new Promise((r) => setTimeout(r, 700));
+    expect(await settled(vaultOnly.id, 1)).toHaveLength(1);
+    expect((await t.request('GET', `/webhooks/${paused.id}/deliveries`, { token })).body.data).toEqual([]);
     expect(ofTenant(tenant).map((d) => JSON.parse(d.body).type)).toEqual(['vault.item.created']);
   });
 
@@ -222,11 +231,12 @@ describe('webhooks (Standard Webhooks deliveries on the job queue)', () => {
     const b = await register(['*']);
     const res = await t.request('POST', `/webhooks/${a.id}/test`, { token });
     expect(res.status).toBe(202);
-    const [d] = await waitFor('the test event', () => (ofTenant(tenant).length > 0 ? ofTenant(tenant) : undefined));
+    expect(await settled(a.id, 1)).toHaveLength(1);
+    expect((await t.request('GET', `/webhooks/${b.id}/deliveries`, { token })).body.data).toEqual([]);
+    expect(ofTenant(tenant)).toHaveLength(1);
+    const [d] = ofTenant(tenant);
     expect(verified(a.secret, d)).toMatchObject({ id: res.body.event_id, type: 'webhook.test' });
     expect(() => verified(b.secret, d)).toThrow();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(ofTenant(tenant)).toHaveLength(1);
   });
 
   it('keeps tenants apart: webhooks, deliveries and events', async () => {
@@ -246,8 +256,8 @@ describe('webhooks (Standard Webhooks deliveries on the job queue)', () => {
     expect((await t.request('GET', '/webhooks', { token: otherToken })).body).toEqual([]);
     await t.request('POST', '/fault', { token: otherToken, body: FAULT });
     await t.request('POST', '/fault', { token, body: FAULT });
-    await waitFor('my event', () => ofTenant(tenant).length === 1);
-    await new Promise((r) => setTimeout(r, 500));
+    expect(await settled(mine.id, 1)).toHaveLength(1);
+    expect(ofTenant(tenant)).toHaveLength(1);
     expect(ofTenant(other)).toHaveLength(0);
   });
 
@@ -308,7 +318,8 @@ describe('vault expiry reminders and webhook disabling (injected clock)', () => 
   it('sends vault.item.expiring once per horizon and vault.item.expired once', async () => {
     clock.current = new Date();
     const tenant = newTenant();
-    const token = userToken(tenant);
+    // The service checks token expiry on the injected clock: this session outlives the simulated 42 days.
+    const token = userToken(tenant, { expiresInSeconds: 60 * 86_400 });
     const hook = await t.request('POST', '/webhooks', { token, body: { url: receiver.url, events: ['vault.item.expiring', 'vault.item.expired'] } });
     const expiresAt = new Date(clock.current.getTime() + 40 * 86_400_000);
     const item = await t.request('POST', '/workflows/vault', { token, body: { name: 'soon-gone', secret: recordSecret(`exp-${tenant}`), expires_at: expiresAt.toISOString() } });
@@ -326,9 +337,13 @@ describe('vault expiry reminders and webhook disabling (injected clock)', () => 
     await step(0.9, 2);
     await step(-0.1, 3);
     await step(-2);
-    const got = await waitFor('4 reminders', () => (mine().length >= 4 ? mine() : undefined));
-    await new Promise((r) => setTimeout(r, 500));
-    expect(mine()).toHaveLength(4);
+    // Reminders are written with their deliveries: once none is pending, nothing more will arrive.
+    await waitFor('the reminders delivered', async () => {
+      const res = await t.request('GET', `/webhooks/${hook.body.id}/deliveries?limit=100`, { token });
+      return res.body.data.length >= 4 && res.body.data.every((x: any) => x.status === 'succeeded');
+    });
+    const got = mine();
+    expect(got).toHaveLength(4);
     expect(got.map((e) => [e.type, e.data.days_left])).toEqual([
       ['vault.item.expiring', 30],
       ['vault.item.expiring', 7],
