@@ -261,7 +261,7 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
   it('another instance refuses the tenant within about a second, and drops its cached tenant key', async () => {
     const D = newTenant('cus_d');
     const userD = userToken(D);
-    const other = await startTestApp({ env: { DATABASE_URL: db.url, KMS_LOCAL_KEYS: k2.entry, TENANT_OFFBOARDING_INTERVAL_SECONDS: '0', LOG_LEVEL: 'info' } });
+    const other = await startTestApp({ env: { DATABASE_URL: db.url, KMS_LOCAL_KEYS: k2.entry, LOG_LEVEL: 'info' } });
     try {
       const value = secretValue('d');
       expect((await other.request('POST', '/workflows/vault', { token: userD, body: { name: 'd-1', secret: value } })).status).toBe(201);
@@ -299,7 +299,7 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
        FROM generate_series(1, 50000) AS g`,
       [C],
     );
-    const env = { DATABASE_URL: db.url, KMS_LOCAL_KEYS: k2.entry, TENANT_OFFBOARDING_BATCH_SIZE: '500', TENANT_OFFBOARDING_INTERVAL_SECONDS: '1' };
+    const env = { DATABASE_URL: db.url, KMS_LOCAL_KEYS: k2.entry, TENANT_OFFBOARDING_BATCH_SIZE: '500' };
     let service: SpawnedService = await spawnService(env);
     try {
       const res = await fetch(`${service.url}/internal/tenants/${C}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });

@@ -4,8 +4,6 @@ import { Env, EnvReader } from './env';
 export class TenantsConfig {
   /** Rows deleted per statement (one transaction each) by the background deletion. */
   readonly offboardingBatchSize!: number;
-  /** Seconds between two runs of the background deletion (it also starts at once after an offboarding); 0: never. */
-  readonly offboardingIntervalSeconds!: number;
   /** Milliseconds between two reads of newly offboarded tenants (what another instance offboarded is refused within this). */
   readonly revocationRefreshMs!: number;
 
@@ -13,7 +11,6 @@ export class TenantsConfig {
     const r = new EnvReader(env);
     const config: TenantsConfig = {
       offboardingBatchSize: r.int('TENANT_OFFBOARDING_BATCH_SIZE', 5000, 1, 100_000),
-      offboardingIntervalSeconds: r.int('TENANT_OFFBOARDING_INTERVAL_SECONDS', 60, 0, 86_400),
       revocationRefreshMs: r.int('TENANT_REVOCATION_REFRESH_MS', 1000, 100, 60_000),
     };
     r.done();

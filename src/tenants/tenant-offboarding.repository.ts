@@ -97,6 +97,13 @@ export class TenantOffboardingRepository {
     return returnedRows<{ n: number }>(raw)[0]?.n ?? 0;
   }
 
+  /** Whether any row of the tenant is left in a table of OFFBOARDING_STEPS (locked by another run or not). */
+  async anyRowLeft(customerId: string): Promise<boolean> {
+    const exists = OFFBOARDING_STEPS.map((step) => `EXISTS (SELECT 1 FROM ${step.table} WHERE ${step.rows ?? 'customer_id = $1'})`).join(' OR ');
+    const [row] = await this.dataSource.query<Array<{ left: boolean }>>(`SELECT (${exists}) AS left`, [customerId]);
+    return row.left;
+  }
+
   async markDone(offboardingId: string, state: OffboardingState, at: Date): Promise<void> {
     await this.dataSource.query('UPDATE tenant_offboarding SET state = $2, completed_at = $3 WHERE id = $1', [offboardingId, state, at]);
   }
