@@ -7,7 +7,7 @@ import { ensureNatsServer, NatsServer, startNatsServer } from './support/nats-se
 import { recordSecret } from './support/secret-ledger';
 import { startTestApp, TestApp } from './support/test-app';
 import { newTenant, userToken } from './support/tokens';
-import { waitFor } from './support/webhook-receiver';
+import { waitFor } from './support/wait-for';
 
 const connectNats = connect as unknown as (options: ConnectionOptions) => Promise<NatsConnection>;
 

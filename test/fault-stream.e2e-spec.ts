@@ -1,7 +1,7 @@
 import { SseStream, openSse } from './support/sse-client';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, userToken } from './support/tokens';
-import { waitFor } from './support/webhook-receiver';
+import { waitFor } from './support/wait-for';
 
 const FAULT = { resource_id: 'dev_1', microservice_id: 'wantunnel-monitor', type: 'wantunnel', severity: 'HIGH', message: 'WAN1 down' };
 const ENV = { JOBS_SCHEMA: 'jobs_stream_e2e', STREAM_HEARTBEAT_MS: '300', STREAM_MAX_PER_PRINCIPAL: '2', FAULT_TOKEN_CACHE_MS: '200' };

@@ -1,9 +1,12 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../src/common/clock';
-import { FaultPurgeService } from '../src/fault/fault-purge.service';
+import { JobsConfig } from '../src/config/jobs.config';
+import { FAULT_PURGE_QUEUE, FaultPurgeService } from '../src/fault/fault-purge.service';
+import { JobQueue } from '../src/jobs/job-queue';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken, userTokenIssuedAt } from './support/tokens';
+import { waitFor } from './support/wait-for';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const validBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -370,6 +373,25 @@ describe('Faults API', () => {
       expect(result.faults).toBeGreaterThanOrEqual(7);
       expect(await count()).toBe(1);
       expect(Number((await db.query(`SELECT count(*)::int AS n FROM fault_comments WHERE customer_id = $1`, [purgeTenant]))[0].n)).toBe(0);
+    });
+
+    it('runs as the fault-purge job of the job queue, scheduled on FAULT_PURGE_SCHEDULE', async () => {
+      const purgeTenant = newTenant();
+      const tk = userTokenIssuedAt(purgeTenant, Math.floor(Date.now() / 1000) - 60 * 86_400);
+      const start = clock.now().getTime();
+      clock.current = new Date(start - 31 * 86_400_000);
+      for (let i = 0; i < 4; i++) expect((await create(validBody(), tk)).status).toBe(201);
+      clock.current = new Date(start);
+      const db = t.app.get(DataSource);
+      const count = async (): Promise<number> => (await db.query(`SELECT count(*)::int AS n FROM faults WHERE customer_id = $1`, [purgeTenant]))[0].n;
+      expect(await count()).toBe(4);
+      const schema = t.app.get(JobsConfig).schema;
+      expect(await db.query(`SELECT name, cron, timezone FROM ${schema}.schedule WHERE name = 'fault-purge'`)).toEqual([{ name: 'fault-purge', cron: '17 * * * *', timezone: 'UTC' }]);
+      // What the schedule does at its slot: a job on the queue, taken by a worker.
+      const jobs = t.app.get(JobQueue);
+      await jobs.send(FAULT_PURGE_QUEUE.name, {}, { singletonKey: FAULT_PURGE_QUEUE.name });
+      jobs.wake(FAULT_PURGE_QUEUE.name);
+      await waitFor('the fault-purge job to delete the expired faults', async () => (await count()) === 0, 20_000, 100);
     });
   });
 });

@@ -14,6 +14,7 @@ import { SpawnedService, spawnService } from './support/spawn-service';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';
 import { localKey, secretValue } from './support/vault-helpers';
+import { waitFor } from './support/wait-for';
 
 interface ValueRow {
   id: string;
@@ -33,15 +34,6 @@ interface TenantKeyRow {
   kms_key_id: string | null;
   kms_key_version: string | null;
   wrapped_key: Buffer | null;
-}
-
-/** Waits for a condition, polling, with a deadline (no fixed sleeps). */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**
@@ -269,7 +261,7 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
       expect((await other.request('POST', '/internal/vault/resolve', { token: runner, body: { customer_id: D, names: ['d-1'] } })).body.secrets).toEqual({ 'd-1': value });
       expect((await t.request('DELETE', `/internal/tenants/${D}`, { token: admin })).status).toBe(202);
       const started = Date.now();
-      await until('the other instance to refuse D', async () => (await other.request('GET', '/workflows/vault', { token: userD })).status === 401, 5_000);
+      await waitFor('the other instance to refuse D', async () => (await other.request('GET', '/workflows/vault', { token: userD })).status === 401, 5_000, 100);
       const elapsed = Date.now() - started;
       expect(elapsed).toBeLessThan(3_000);
       expect((await other.request('POST', '/internal/vault/resolve', { token: runner, body: { customer_id: D, names: ['d-1'] } })).status).toBe(404);
@@ -282,7 +274,7 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
 
   it('the background deletion leaves no row of A in any table; B keeps all of its rows', async () => {
     const before = await rowsOf(B);
-    await until('A deleted', async () => (await query<{ state: string }>('SELECT state FROM tenant_offboarding WHERE customer_id = $1', [A]))[0]?.state === 'deleted');
+    await waitFor('A deleted', async () => (await query<{ state: string }>('SELECT state FROM tenant_offboarding WHERE customer_id = $1', [A]))[0]?.state === 'deleted', 60_000, 100);
     expect(await rowsOf(A)).toEqual({});
     expect(await rowsOf(B)).toEqual(before);
     const [row] = await query<{ progress: Record<string, number> }>('SELECT progress FROM tenant_offboarding WHERE customer_id = $1', [A]);
@@ -305,14 +297,14 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
       const res = await fetch(`${service.url}/internal/tenants/${C}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
       expect(res.status).toBe(202);
       const progress = async () => (await query<{ n: number }>(`SELECT COALESCE((progress->>'faults')::int, 0) AS n FROM tenant_offboarding WHERE customer_id = $1`, [C]))[0].n;
-      await until('a first batch', async () => (await progress()) > 0);
+      await waitFor('a first batch', async () => (await progress()) > 0, 60_000, 100);
       expect(await service.stop('SIGKILL')).toBeNull();
       const left = (await query<{ n: number }>('SELECT count(*)::int AS n FROM faults WHERE customer_id = $1', [C]))[0].n;
       expect(left).toBeGreaterThan(0);
       expect((await query<{ state: string }>('SELECT state FROM tenant_offboarding WHERE customer_id = $1', [C]))[0].state).toBe('deleting');
 
       service = await spawnService(env);
-      await until('C deleted', async () => (await query<{ state: string }>('SELECT state FROM tenant_offboarding WHERE customer_id = $1', [C]))[0]?.state === 'deleted', 120_000);
+      await waitFor('C deleted', async () => (await query<{ state: string }>('SELECT state FROM tenant_offboarding WHERE customer_id = $1', [C]))[0]?.state === 'deleted', 120_000, 100);
       expect(await rowsOf(C)).toEqual({});
       expect(await progress()).toBe(50_000);
       // The restarted instance refuses C from its first answer.

@@ -57,7 +57,7 @@ describe('Vault depth', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { KMS_LOCAL_KEYS: depthKey.entry, VAULT_RECOVERY_DAYS: '30', VAULT_MAX_VERSIONS: '3', VAULT_PURGE_INTERVAL_SECONDS: '0', LOG_LEVEL: 'info' },
+      env: { KMS_LOCAL_KEYS: depthKey.entry, VAULT_RECOVERY_DAYS: '30', VAULT_MAX_VERSIONS: '3', VAULT_PURGE_SCHEDULE: 'off', LOG_LEVEL: 'info' },
       override: (b) => b.overrideProvider(Clock).useValue(clock),
     });
   });
@@ -469,7 +469,7 @@ describe('Vault depth', () => {
     });
 
     it('SERVICE_TOKENS_REQUIRE_TENANTS=true refuses unscoped service tokens on every tenant-naming call', async () => {
-      const strict = await startTestApp({ env: { KMS_LOCAL_KEYS: depthKey.entry, SERVICE_TOKENS_REQUIRE_TENANTS: 'true', VAULT_PURGE_INTERVAL_SECONDS: '0' } });
+      const strict = await startTestApp({ env: { KMS_LOCAL_KEYS: depthKey.entry, SERVICE_TOKENS_REQUIRE_TENANTS: 'true', VAULT_PURGE_SCHEDULE: 'off' } });
       try {
         const item = await strict.request('POST', '/workflows/vault', { token: user, body: { name: uniq('strict'), secret: 'strict-value' } });
         const resolveBody = { customer_id: tenant, names: [item.body.name] };

@@ -6,7 +6,8 @@ import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, userToken } from './support/tokens';
 import { recordSecret } from './support/secret-ledger';
-import { ReceivedDelivery, WebhookReceiver, startReceiver, waitFor } from './support/webhook-receiver';
+import { ReceivedDelivery, WebhookReceiver, startReceiver } from './support/webhook-receiver';
+import { waitFor } from './support/wait-for';
 
 const FAULT = { resource_id: 'dev_1', microservice_id: 'wantunnel-monitor', type: 'wantunnel', severity: 'HIGH', message: 'WAN1 down' };
 

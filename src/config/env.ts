@@ -5,6 +5,7 @@
  * with a message naming every offending variable.
  */
 import path from 'node:path';
+import { cronProblem } from './cron-schedule';
 import { readOrCreateDevSecret, weakSecretReason } from './dev-secret';
 
 export type Env = Record<string, string | undefined>;
@@ -110,6 +111,20 @@ export class EnvReader {
     }
     if (this.isProduction && options.required !== undefined) this.fail(name, `is required when ${options.required}`);
     return undefined;
+  }
+
+  /** A cron expression (UTC, five fields) for scheduled work; `off` (or `0`): none. */
+  schedule(name: string, fallback: string): string | undefined {
+    const raw = this.string(name, fallback);
+    if (raw === 'off' || raw === '0') return undefined;
+    const problem = cronProblem(raw);
+    if (problem !== undefined) this.fail(name, `${problem}; or "off"`);
+    return raw.replace(/\s+/g, ' ');
+  }
+
+  /** A variable that no longer exists: setting it fails, saying what took its place, instead of being ignored. */
+  replaced(name: string, instead: string): void {
+    if (this.env[name] !== undefined) this.fail(name, `is no longer read: ${instead}`);
   }
 
   list(name: string): string[] {

@@ -12,7 +12,7 @@ describe('FaultConfig', () => {
     const config = FaultConfig.fromEnv({ DATA_DIR: dataDir });
     expect(config).toMatchObject({
       retentionDays: 425,
-      purgeIntervalSeconds: 3600,
+      purgeSchedule: '17 * * * *',
       purgeBatchSize: 500,
       shortLinkBaseUrl: 'http://localhost:3000/s',
       dashboardUrl: undefined,
@@ -28,7 +28,7 @@ describe('FaultConfig', () => {
   it('reads every variable', () => {
     const config = FaultConfig.fromEnv({
       FAULT_RETENTION_DAYS: '30',
-      FAULT_PURGE_INTERVAL_SECONDS: '0',
+      FAULT_PURGE_SCHEDULE: 'off',
       FAULT_PURGE_BATCH_SIZE: '50',
       FAULT_TOKEN_SECRET: strong,
       FAULT_CURSOR_SECRET: `${strong}-cursor`,
@@ -41,7 +41,7 @@ describe('FaultConfig', () => {
     expect(config.cursorSecret).toBe(`${strong}-cursor`);
     expect({ ...config }).toEqual({
       retentionDays: 30,
-      purgeIntervalSeconds: 0,
+      purgeSchedule: undefined,
       purgeBatchSize: 50,
       shortLinkBaseUrl: 'https://flt.example.com/s',
       dashboardUrl: 'https://dash.example.com/?t={token}',
@@ -66,10 +66,19 @@ describe('FaultConfig', () => {
     expect(FaultConfig.fromEnv({ NODE_ENV: 'production', FAULT_TOKEN_SECRET: strong }).tokenSecret).toBe(strong);
   });
 
+  it('reads FAULT_PURGE_SCHEDULE as a cron expression, and names what replaced FAULT_PURGE_INTERVAL_SECONDS', () => {
+    expect(FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong, FAULT_PURGE_SCHEDULE: ' 0  */6 * * * ' }).purgeSchedule).toBe('0 */6 * * *');
+    expect(() => FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong, FAULT_PURGE_INTERVAL_SECONDS: '0' })).toThrow(/FAULT_PURGE_INTERVAL_SECONDS is no longer read: use FAULT_PURGE_SCHEDULE/);
+    expect(() => FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong, FAULT_PURGE_SCHEDULE: '* * *' })).toThrow(/FAULT_PURGE_SCHEDULE must be a cron expression of 5 fields/);
+  });
+
   it.each([
     ['FAULT_RETENTION_DAYS', '0'],
     ['FAULT_RETENTION_DAYS', 'soon'],
     ['FAULT_PURGE_BATCH_SIZE', '0'],
+    ['FAULT_PURGE_SCHEDULE', 'hourly'],
+    ['FAULT_PURGE_SCHEDULE', '60 * * * *'],
+    ['FAULT_PURGE_INTERVAL_SECONDS', '3600'],
     ['FAULT_TOKEN_CACHE_MS', '1001'],
     ['SHORT_LINK_BASE_URL', 'not a url'],
     ['DASHBOARD_URL', 'ftp://dash.example.com'],

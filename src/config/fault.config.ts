@@ -6,8 +6,8 @@ import { withHiddenField } from './hidden-field';
 export class FaultConfig {
   /** Days a fault is kept; its `ttl` is created_at + this. */
   readonly retentionDays!: number;
-  /** Seconds between two purge runs; 0 disables the scheduled purge. */
-  readonly purgeIntervalSeconds!: number;
+  /** When the purge runs (cron, UTC, on the job queue); undefined: never (FAULT_PURGE_SCHEDULE=off). */
+  readonly purgeSchedule!: string | undefined;
   /** Rows deleted per purge statement (small, so a purge never holds long locks). */
   readonly purgeBatchSize!: number;
   /** HS256 key of the dashboard tokens this service mints (secret; never logged). */
@@ -36,9 +36,10 @@ export class FaultConfig {
     const port = r.int('PORT', 3000, 0, 65535);
     const shortLinkBaseUrl = r.url('SHORT_LINK_BASE_URL', ['https', 'http'], `http://localhost:${port}/s`).replace(/\/+$/, '');
     const dashboardUrl = r.url('DASHBOARD_URL', ['https', 'http']);
+    r.replaced('FAULT_PURGE_INTERVAL_SECONDS', 'use FAULT_PURGE_SCHEDULE (a cron expression, or "off")');
     const config = {
       retentionDays: r.int('FAULT_RETENTION_DAYS', 425, 1, 3650),
-      purgeIntervalSeconds: r.int('FAULT_PURGE_INTERVAL_SECONDS', 3600, 0, 86_400),
+      purgeSchedule: r.schedule('FAULT_PURGE_SCHEDULE', '17 * * * *'),
       purgeBatchSize: r.int('FAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
       shortLinkBaseUrl,
       dashboardUrl,

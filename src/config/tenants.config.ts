@@ -9,6 +9,7 @@ export class TenantsConfig {
 
   static fromEnv(env: Env): TenantsConfig {
     const r = new EnvReader(env);
+    r.replaced('TENANT_OFFBOARDING_INTERVAL_SECONDS', 'the deletion is a job, queued with the offboarding, at start and every minute; remove it');
     const config: TenantsConfig = {
       offboardingBatchSize: r.int('TENANT_OFFBOARDING_BATCH_SIZE', 5000, 1, 100_000),
       revocationRefreshMs: r.int('TENANT_REVOCATION_REFRESH_MS', 1000, 100, 60_000),

@@ -6,8 +6,8 @@ export class VaultConfig {
   readonly maxVersions!: number;
   /** Days a deleted item stays restorable; 0 deletes permanently at once (the reference's behaviour). */
   readonly recoveryDays!: number;
-  /** Seconds between two runs of the purge of deleted items past their window; 0 disables the timer. */
-  readonly purgeIntervalSeconds!: number;
+  /** When the purge of deleted items past their window runs (cron, UTC, on the job queue); undefined: never. */
+  readonly purgeSchedule!: string | undefined;
   /** Items purged per statement. */
   readonly purgeBatchSize!: number;
   /** Data keys re-wrapped per batch (one transaction each). */
@@ -26,10 +26,11 @@ export class VaultConfig {
 
   static fromEnv(env: Env): VaultConfig {
     const r = new EnvReader(env);
+    r.replaced('VAULT_PURGE_INTERVAL_SECONDS', 'use VAULT_PURGE_SCHEDULE (a cron expression, or "off")');
     const config: VaultConfig = {
       maxVersions: r.int('VAULT_MAX_VERSIONS', 10, 1, 100),
       recoveryDays: r.int('VAULT_RECOVERY_DAYS', 0, 0, 365),
-      purgeIntervalSeconds: r.int('VAULT_PURGE_INTERVAL_SECONDS', 300, 0, 86_400),
+      purgeSchedule: r.schedule('VAULT_PURGE_SCHEDULE', '*/5 * * * *'),
       purgeBatchSize: r.int('VAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
       rewrapBatchSize: r.int('VAULT_REWRAP_BATCH_SIZE', 100, 1, 10_000),
       rewrapPauseMs: r.int('VAULT_REWRAP_PAUSE_MS', 0, 0, 60_000),

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { FaultConfig } from '../config/fault.config';
+import { JobQueue, QueueDefinition, WorkerDefinition } from '../jobs/job-queue';
 import { FaultAccessTokenRepository } from './fault-access-token.repository';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultPurgeService } from './fault-purge.service';
@@ -21,10 +22,19 @@ describe('FaultPurgeService', () => {
     return { db, calls };
   };
 
-  const purgeService = (db: DataSource, clock: Clock, purgeConfig: FaultConfig): FaultPurgeService =>
-    new FaultPurgeService(new FaultRepository(db), new FaultIdempotencyRepository(db), new FaultAccessTokenRepository(db), clock, purgeConfig);
+  /** What the service asks of the job queue. */
+  const recordingJobs = () => {
+    const workers: Array<WorkerDefinition<object>> = [];
+    const schedules: Array<[string, string | undefined]> = [];
+    const jobs = {
+      register: (w: WorkerDefinition<object>) => workers.push(w),
+      schedule: (q: QueueDefinition, cron: string | undefined) => schedules.push([q.name, cron]),
+    } as unknown as JobQueue;
+    return { jobs, workers, schedules };
+  };
 
-  afterEach(() => jest.useRealTimers());
+  const purgeService = (db: DataSource, clock: Clock, purgeConfig: FaultConfig, jobs = recordingJobs().jobs): FaultPurgeService =>
+    new FaultPurgeService(new FaultRepository(db), new FaultIdempotencyRepository(db), new FaultAccessTokenRepository(db), jobs, clock, purgeConfig);
 
   it('deletes in batches until a batch comes back short, table by table', async () => {
     const { db, calls } = fakeDb([2, 2, 1, 2, 0, 0]);
@@ -37,26 +47,40 @@ describe('FaultPurgeService', () => {
     expect(calls.every((c) => /LIMIT \$2 FOR UPDATE SKIP LOCKED/.test(c.sql))).toBe(true);
   });
 
-  it('runs on its interval and stops on shutdown', async () => {
-    jest.useFakeTimers();
+  it('is a job of the job queue on FAULT_PURGE_SCHEDULE; the job runs one purge', async () => {
     const { db, calls } = fakeDb([]);
-    const service = purgeService(db, new Clock(), config({ purgeIntervalSeconds: 60 }));
-    service.onApplicationBootstrap();
+    const { jobs, workers, schedules } = recordingJobs();
+    const service = purgeService(db, new Clock(), config({ purgeSchedule: '*/10 * * * *' }), jobs);
+    service.onModuleInit();
+    expect(schedules).toEqual([['fault-purge', '*/10 * * * *']]);
     expect(calls).toHaveLength(0);
-    await jest.advanceTimersByTimeAsync(60_000);
-    expect(calls).toHaveLength(3);
-    await service.onApplicationShutdown();
-    await jest.advanceTimersByTimeAsync(600_000);
+    await workers[0].handle({});
     expect(calls).toHaveLength(3);
   });
 
-  it('does not schedule anything when the interval is 0', async () => {
-    jest.useFakeTimers();
-    const { db, calls } = fakeDb([]);
-    const service = purgeService(db, new Clock(), config({ purgeIntervalSeconds: 0 }));
-    service.onApplicationBootstrap();
-    await jest.advanceTimersByTimeAsync(86_400_000);
-    expect(calls).toHaveLength(0);
-    await service.onApplicationShutdown();
+  it('removes its schedule when the purge is off', () => {
+    const { db } = fakeDb([]);
+    const { jobs, schedules } = recordingJobs();
+    purgeService(db, new Clock(), config({ purgeSchedule: undefined }), jobs).onModuleInit();
+    expect(schedules).toEqual([['fault-purge', undefined]]);
+  });
+
+  it('stops between batches on shutdown and waits for the batch in progress', async () => {
+    let release: () => void = () => undefined;
+    const calls: string[] = [];
+    const db = {
+      query: (sql: string) => {
+        calls.push(sql);
+        return new Promise((resolve) => (release = () => resolve([[], 2])));
+      },
+    } as unknown as DataSource;
+    const service = purgeService(db, new Clock(), config());
+    const run = service.purgeExpired();
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopped = service.beforeApplicationShutdown();
+    release();
+    await stopped;
+    expect(await run).toEqual({ faults: 2, idempotencyKeys: 0, accessTokens: 0 });
+    expect(calls).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { PeriodicRun } from '../common/periodic-run';
+import { SingleRun } from '../common/single-run';
 import { FaultConfig } from '../config/fault.config';
+import { JobQueue, QueueDefinition } from '../jobs/job-queue';
 import { FaultAccessTokenRepository } from './fault-access-token.repository';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultRepository } from './fault.repository';
@@ -12,6 +13,8 @@ export interface PurgeResult {
   accessTokens: number;
 }
 
+/** The purge's scheduled job (FAULT_PURGE_SCHEDULE): one waiting at most; a failed run is retried twice. */
+export const FAULT_PURGE_QUEUE: QueueDefinition = { name: 'fault-purge', policy: 'short', retryLimit: 2, expireInSeconds: 900 };
 /** Batches per table per run: a run stops after this many and leaves the rest to the next run. */
 const MAX_BATCHES_PER_RUN = 200;
 /** Expired dashboard tokens are kept this long (for audit) before they are deleted. */
@@ -20,36 +23,36 @@ const ACCESS_TOKEN_GRACE_MS = 30 * 86_400_000;
 /**
  * Deletes expired faults (ttl reached), stale idempotency keys and long-expired
  * dashboard tokens, in small batches (SKIP LOCKED, so several instances can
- * run it at once without waiting on each other), on a timer that does not keep
- * the process alive and stops on shutdown.
+ * run it at once without waiting on each other), as a scheduled job of the job
+ * queue (once per FAULT_PURGE_SCHEDULE slot across every instance) that stops
+ * between batches on shutdown.
  */
 @Injectable()
-export class FaultPurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(FaultPurgeService.name);
-  private readonly periodic = new PeriodicRun<PurgeResult>(
-    () => this.run(),
-    (error) => this.logger.error(`purge failed: ${error.message}`),
-  );
+  private readonly single = new SingleRun<PurgeResult>(() => this.run());
 
   constructor(
     private readonly faults: FaultRepository,
     private readonly idempotency: FaultIdempotencyRepository,
     private readonly accessTokens: FaultAccessTokenRepository,
+    private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly config: FaultConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.periodic.start(this.config.purgeIntervalSeconds * 1000);
+  onModuleInit(): void {
+    this.jobs.register({ queue: FAULT_PURGE_QUEUE, handle: () => this.purgeExpired().then(() => undefined) });
+    this.jobs.schedule(FAULT_PURGE_QUEUE, this.config.purgeSchedule);
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.periodic.stop();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.single.stop();
   }
 
   /** One purge run; concurrent calls share the run in progress. */
   purgeExpired(): Promise<PurgeResult> {
-    return this.periodic.run();
+    return this.single.run();
   }
 
   private async run(): Promise<PurgeResult> {
@@ -66,7 +69,7 @@ export class FaultPurgeService implements OnApplicationBootstrap, OnApplicationS
   /** Runs `deleteBatch` until a batch comes back short, the run's batch budget is spent, or shutdown begins. */
   private async inBatches(batchSize: number, deleteBatch: () => Promise<number>): Promise<number> {
     let total = 0;
-    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.periodic.stopping; i++) {
+    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.single.stopping; i++) {
       const deleted = await deleteBatch();
       total += deleted;
       if (deleted < batchSize) break;

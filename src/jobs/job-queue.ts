@@ -41,6 +41,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
   private readonly boss: PgBoss;
   private readonly workers: Array<WorkerDefinition<object>> = [];
   private readonly schedules: Array<{ queue: QueueDefinition; cron: string }> = [];
+  private readonly unscheduled: string[] = [];
   private readonly workerIds = new Map<string, string[]>();
   /** Handlers running now: shutdown waits for them (within its budget) after pg-boss stopped fetching. */
   private readonly running = new Set<Promise<void>>();
@@ -71,9 +72,13 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
     this.workers.push(worker);
   }
 
-  /** Runs `queue` on a cron schedule (UTC; once per slot across every instance). */
-  schedule(queue: QueueDefinition, cron: string): void {
-    this.schedules.push({ queue, cron });
+  /**
+   * Runs `queue` on a cron schedule (UTC; once per slot across every instance). Undefined removes
+   * the queue's schedule (pg-boss keeps schedules in the database, so one switched off must go).
+   */
+  schedule(queue: QueueDefinition, cron: string | undefined): void {
+    if (cron === undefined) this.unscheduled.push(queue.name);
+    else this.schedules.push({ queue, cron });
   }
 
   /** Starts once every module has registered its workers and schedules (in their onModuleInit). */
@@ -95,6 +100,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
     for (const s of this.schedules) queues.set(s.queue.name, s.queue);
     for (const queue of queues.values()) await this.ensureQueue(queue);
     for (const s of this.schedules) await this.boss.schedule(s.queue.name, s.cron, {}, { tz: 'UTC', singletonKey: s.queue.name });
+    for (const name of this.unscheduled) await this.boss.unschedule(name);
     for (const w of this.workers) {
       const ids: string[] = [];
       for (let i = 0; i < (w.concurrency ?? 1); i++) {

@@ -4,6 +4,7 @@ import { OffboardedTenants } from '../auth/offboarded-tenants';
 import { Principal } from '../auth/principal';
 import { TenantAccess } from '../auth/tenant-access';
 import { Clock } from '../common/clock';
+import { SingleRun } from '../common/single-run';
 import { ValidationFailedException } from '../common/validation';
 import { TenantsConfig } from '../config/tenants.config';
 import { JobQueue, QueueDefinition } from '../jobs/job-queue';
@@ -40,8 +41,7 @@ const MAX_BATCHES_PER_RUN = 100;
 export class TenantOffboardingService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('TenantOffboarding');
   private refreshTimer: NodeJS.Timeout | undefined;
-  private running: Promise<RunResult> | undefined;
-  private stopping = false;
+  private readonly deletion = new SingleRun<RunResult>(() => this.run(this.config.offboardingBatchSize, MAX_BATCHES_PER_RUN));
 
   constructor(
     private readonly dataSource: DataSource,
@@ -71,15 +71,13 @@ export class TenantOffboardingService implements OnModuleInit, OnApplicationBoot
     void this.jobs.whenStarted().then(() => this.queueDeletion());
   }
 
-  /** Before the job queue waits for running jobs: the deletion stops after its current batch. */
-  beforeApplicationShutdown(): void {
-    this.stopping = true;
+  /** The deletion stops after its current batch (the next job continues). */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.deletion.stop();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
+  onApplicationShutdown(): void {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
-    await this.running?.catch(() => undefined);
   }
 
   /** DELETE /internal/tenants/{customer_id}: 202 with the offboarding's state (the same again for a repeat). */
@@ -102,24 +100,10 @@ export class TenantOffboardingService implements OnModuleInit, OnApplicationBoot
     return toTenantOffboardingDto(row);
   }
 
-  /**
-   * One deletion run over the unfinished offboardings (concurrent calls share it): each table of
-   * OFFBOARDING_STEPS in batches of `batchSize` rows, one transaction each, until a whole pass
-   * deletes nothing and no row of the tenant is left (another instance's run may hold the last
-   * ones); then the offboarding is `deleted`. Stops between batches after `maxBatches` or on
-   * shutdown and says whether work is left; the next run (after a restart too) continues.
-   */
-  runOffboarding(batchSize: number, maxBatches = Number.POSITIVE_INFINITY): Promise<RunResult> {
-    this.running ??= this.run(batchSize, maxBatches).finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  /** The job: a bounded run, then a fresh job for what is left. */
+  /** The job: one bounded deletion run (concurrent calls share it), then a fresh job for what is left. */
   private async deletionJob(): Promise<void> {
-    const { finished } = await this.runOffboarding(this.config.offboardingBatchSize, MAX_BATCHES_PER_RUN);
-    if (!finished && !this.stopping) await this.queueDeletion();
+    const { finished } = await this.deletion.run();
+    if (!finished && !this.deletion.stopping) await this.queueDeletion();
   }
 
   private async queueDeletion(): Promise<void> {
@@ -131,6 +115,13 @@ export class TenantOffboardingService implements OnModuleInit, OnApplicationBoot
     }
   }
 
+  /**
+   * Deletes the rows of the unfinished offboardings: each table of OFFBOARDING_STEPS in batches of
+   * `batchSize` rows, one transaction each, until a whole pass deletes nothing and no row of the
+   * tenant is left (another instance's run may hold the last ones); then the offboarding is
+   * `deleted`. Stops between batches after `maxBatches` or on shutdown and says whether work is
+   * left; the next run (after a restart too) continues.
+   */
   private async run(batchSize: number, maxBatches: number): Promise<RunResult> {
     let deleted = 0;
     let batches = 0;
@@ -139,7 +130,7 @@ export class TenantOffboardingService implements OnModuleInit, OnApplicationBoot
         let pass = 0;
         for (const step of OFFBOARDING_STEPS) {
           for (;;) {
-            if (this.stopping || batches >= maxBatches) return { deleted, finished: false };
+            if (this.deletion.stopping || batches >= maxBatches) return { deleted, finished: false };
             const n = await this.repo.deleteBatch(offboarding.id, offboarding.customerId, step, batchSize);
             batches++;
             pass += n;

@@ -1,49 +1,52 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { PeriodicRun } from '../common/periodic-run';
+import { SingleRun } from '../common/single-run';
 import { VaultConfig } from '../config/vault.config';
+import { JobQueue, QueueDefinition } from '../jobs/job-queue';
 import { VaultRepository } from './vault.repository';
 
+/** The purge's scheduled job (VAULT_PURGE_SCHEDULE): one waiting at most; a failed run is retried twice. */
+export const VAULT_PURGE_QUEUE: QueueDefinition = { name: 'vault-purge', policy: 'short', retryLimit: 2, expireInSeconds: 900 };
 /** Statements per run: a run stops after this many and leaves the rest to the next run. */
 const MAX_BATCHES_PER_RUN = 200;
 
 /**
  * Scheduled work of the recovery window: deletes for good the soft-deleted
  * items whose `purge_at` has passed, in small batches (SKIP LOCKED, so several
- * instances can run it at once), on a timer that does not keep the process
- * alive and stops on shutdown.
+ * instances can run it at once), as a scheduled job of the job queue (once per
+ * VAULT_PURGE_SCHEDULE slot across every instance) that stops between batches
+ * on shutdown.
  */
 @Injectable()
-export class VaultPurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class VaultPurgeService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(VaultPurgeService.name);
-  private readonly periodic = new PeriodicRun<number>(
-    () => this.run(),
-    (error) => this.logger.error(`vault purge failed: ${error.message}`),
-  );
+  private readonly single = new SingleRun<number>(() => this.run());
 
   constructor(
     private readonly repo: VaultRepository,
+    private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly config: VaultConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.periodic.start(this.config.purgeIntervalSeconds * 1000);
+  onModuleInit(): void {
+    this.jobs.register({ queue: VAULT_PURGE_QUEUE, handle: () => this.purgeDue().then(() => undefined) });
+    this.jobs.schedule(VAULT_PURGE_QUEUE, this.config.purgeSchedule);
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.periodic.stop();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.single.stop();
   }
 
   /** One purge run (concurrent calls share it); how many items were purged. */
   purgeDue(): Promise<number> {
-    return this.periodic.run();
+    return this.single.run();
   }
 
   private async run(): Promise<number> {
     const now = this.clock.now();
     let total = 0;
-    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.periodic.stopping; i++) {
+    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.single.stopping; i++) {
       const purged = await this.repo.purgeDue(now, this.config.purgeBatchSize);
       total += purged;
       if (purged < this.config.purgeBatchSize) break;

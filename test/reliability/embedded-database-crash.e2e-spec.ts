@@ -4,6 +4,7 @@ import path from 'node:path';
 import { freePort } from '../../src/common/free-port';
 import { SpawnedService, spawnService } from '../support/spawn-service';
 import { newTenant, userToken } from '../support/tokens';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The embedded PostgreSQL the service started is killed with SIGKILL under load: the service says so once,
@@ -27,13 +28,6 @@ describe('embedded PostgreSQL killed under load', () => {
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     } catch {
       return { status: 0, body: undefined };
-    }
-  };
-  const waitFor = async (what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
@@ -70,17 +64,17 @@ describe('embedded PostgreSQL killed under load', () => {
     };
     try {
       const load = [write(), write(), write(), probe('/health'), probe('/health/ready')];
-      await waitFor('some writes', async () => acknowledged.length >= 5, 10_000);
+      await waitFor('some writes', async () => acknowledged.length >= 5, 10_000, 100);
       phase = 'crash';
       process.kill(postmasterPid(dataDir), 'SIGKILL');
-      await waitFor('the restart', async () => service.logs.some((l) => l.includes('embedded PostgreSQL restarted')), 65_000).catch((error: Error) => {
+      await waitFor('the restart', async () => service.logs.some((l) => l.includes('embedded PostgreSQL restarted')), 65_000, 100).catch((error: Error) => {
         const database = service.logs.filter((l) => l.includes('"component":"database"') || !l.startsWith('{'));
         throw new Error(`${error.message} (service ${service.process.exitCode === null ? 'running' : `exited with ${service.process.exitCode}`}); database and non-JSON log lines:\n${database.slice(-30).join('\n')}`);
       });
-      await waitFor('readiness', async () => (await status(`${service.url}/health/ready`)).status === 200, 15_000);
+      await waitFor('readiness', async () => (await status(`${service.url}/health/ready`)).status === 200, 15_000, 100);
       phase = 'after';
       const before = acknowledged.length;
-      await waitFor('writes after recovery', async () => acknowledged.length >= before + 5, 15_000);
+      await waitFor('writes after recovery', async () => acknowledged.length >= before + 5, 15_000, 100);
       stop = true;
       await Promise.all(load);
 
@@ -117,10 +111,10 @@ describe('embedded PostgreSQL killed under load', () => {
       await waitFor('liveness to fail', async () => {
         liveness = await status(`${service.url}/health`);
         return liveness.status === 503 || service.process.exitCode !== null;
-      }, 30_000);
+      }, 30_000, 100);
       expect(liveness.status).toBe(503);
       expect(liveness.body).toMatchObject({ status: 'failed', reason: expect.stringContaining('could not be restarted') });
-      await waitFor('the exit', async () => service.process.exitCode !== null, 30_000);
+      await waitFor('the exit', async () => service.process.exitCode !== null, 30_000, 100);
       expect(service.process.exitCode).toBe(1);
       expect(service.logs.some((l) => l.includes('"level":60') && l.includes('could not be restarted'))).toBe(true);
     } finally {

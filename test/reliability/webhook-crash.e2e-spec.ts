@@ -4,7 +4,8 @@ import { createScratchDatabase, ScratchDatabase } from '../support/scratch-datab
 import { recordSecret } from '../support/secret-ledger';
 import { SpawnedService, spawnService } from '../support/spawn-service';
 import { newTenant, userToken } from '../support/tokens';
-import { startReceiver, waitFor, WebhookReceiver } from '../support/webhook-receiver';
+import { waitFor } from '../support/wait-for';
+import { startReceiver, WebhookReceiver } from '../support/webhook-receiver';
 
 const FAULTS = 30;
 
