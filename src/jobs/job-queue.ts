@@ -111,6 +111,10 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
             this.running.add(run);
             try {
               await run;
+            } catch (error) {
+              // pg-boss retries it (the queue's retryLimit): said once here, without the job's data.
+              this.logger.warn(`job of ${w.queue.name} failed: ${(error as Error).message}`);
+              throw error;
             } finally {
               this.running.delete(run);
             }

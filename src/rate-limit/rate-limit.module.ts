@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app.config';
-import { PostgresRateLimitStore } from './postgres-rate-limit.store';
+import { JobQueue } from '../jobs/job-queue';
+import { PostgresRateLimitStore, RATE_LIMIT_SWEEP_QUEUE } from './postgres-rate-limit.store';
 import { ClientAddressRateLimitGuard } from './client-address-rate-limit.guard';
 import { RateLimitGuard } from './rate-limit.guard';
 import { MemoryRateLimitStore, RateLimitStore } from './rate-limit.store';
@@ -15,9 +16,12 @@ import { MemoryRateLimitStore, RateLimitStore } from './rate-limit.store';
   providers: [
     {
       provide: RateLimitStore,
-      inject: [AppConfig, DataSource],
-      useFactory: (config: AppConfig, dataSource: DataSource) =>
-        config.rateLimitStore === 'postgres' ? new PostgresRateLimitStore(dataSource) : new MemoryRateLimitStore(),
+      inject: [AppConfig, DataSource, JobQueue],
+      useFactory: (config: AppConfig, dataSource: DataSource, jobs: JobQueue) => {
+        if (config.rateLimitStore === 'postgres') return new PostgresRateLimitStore(dataSource, jobs);
+        jobs.schedule(RATE_LIMIT_SWEEP_QUEUE, undefined); // no shared table to sweep (after a switch to memory)
+        return new MemoryRateLimitStore();
+      },
     },
     RateLimitGuard,
     ClientAddressRateLimitGuard,

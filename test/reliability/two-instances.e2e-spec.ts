@@ -1,12 +1,15 @@
 import { Client } from 'pg';
+import PgBoss from 'pg-boss';
 import { ScratchDatabase, createScratchDatabase } from '../support/scratch-database';
 import { SpawnedService, spawnService } from '../support/spawn-service';
 import { newTenant, userToken } from '../support/tokens';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Two instances on one fresh database, started at the same moment: migrations
  * do not collide; what one writes the other reads; a dashboard token revoked on
- * one is refused by the other within a second; rate limits hold across both.
+ * one is refused by the other within a second; rate limits hold across both, and their old windows
+ * go in a job of the queue both instances share.
  */
 describe('two instances on one database', () => {
   let db: ScratchDatabase;
@@ -93,5 +96,21 @@ describe('two instances on one database', () => {
       expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
     }
     if (byWindow.size === 1) expect([...byWindow.values()][0].filter((s) => s === 429)).toHaveLength(10);
+  });
+
+  it('sweeps old rate-limit windows in a scheduled job of the queue both instances share', async () => {
+    await db.query(`INSERT INTO rate_limit_hits (key, window_start, count) VALUES ('old-caller', now() - interval '3 hours', 5), ('recent-caller', now() - interval '30 minutes', 5)`);
+    expect(await db.query(`SELECT cron, timezone FROM pgboss.schedule WHERE name = 'rate-limit-sweep'`)).toEqual([{ cron: '*/5 * * * *', timezone: 'UTC' }]);
+    // What the schedule does at its slot, sent from outside both instances: one of them takes it.
+    const boss = new PgBoss({ connectionString: db.url, schema: 'pgboss', supervise: false, schedule: false, migrate: false });
+    await boss.start();
+    try {
+      expect(await boss.send('rate-limit-sweep', {}, { singletonKey: 'rate-limit-sweep' })).not.toBeNull();
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+    const keys = async (): Promise<string[]> => (await db.query<{ key: string }>(`SELECT key FROM rate_limit_hits WHERE key LIKE '%-caller' ORDER BY key`)).map((r) => r.key);
+    await waitFor('the old window swept', async () => !(await keys()).includes('old-caller'), 20_000, 100);
+    expect(await keys()).toEqual(['recent-caller']);
   });
 });
