@@ -7,6 +7,7 @@ import { createKmsProvider } from '../src/kms/kms.factory';
 import { KmsProvider } from '../src/kms/kms-provider.interface';
 import { rewrapVault } from '../src/vault/rewrap';
 import { sealedValue } from '../src/vault/sealed-value';
+import { TenantKeyRow } from '../src/vault/tenant-key.repository';
 import { tenantKeyContext } from '../src/vault/tenant-keys';
 import { VaultTenantKeysService } from '../src/vault/vault-tenant-keys.service';
 import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
@@ -27,14 +28,8 @@ interface ValueRow {
   wrapped_key: Buffer;
   ciphertext: Buffer;
 }
-interface TenantKeyRow {
-  customer_id: string;
-  key_id: string;
-  kms_provider: string | null;
-  kms_key_id: string | null;
-  kms_key_version: string | null;
-  wrapped_key: Buffer | null;
-}
+/** The columns of a tenant key a backup keeps. */
+type TenantKeyCopy = Omit<TenantKeyRow, 'destroyed_at'>;
 
 /**
  * Offboarding on a database of its own: crypto-shredding (a copy of the tenant's value rows taken
@@ -54,7 +49,7 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
   const valuesA = new Map<string, string>();
   const valuesB = new Map<string, string>();
   let t: TestApp;
-  let backup: { values: ValueRow[]; tenantKeys: TenantKeyRow[] };
+  let backup: { values: ValueRow[]; tenantKeys: TenantKeyCopy[] };
   let dashboardA: string;
 
   const query = <T>(sql: string, params: unknown[] = []): Promise<T[]> => db.query<T>(sql, params);
@@ -146,7 +141,7 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
         `SELECT id, version, customer_id, enc_format, kms_provider, kms_key_id, kms_key_version, wrapped_key, ciphertext FROM vault_item WHERE kind = 'secret'
          UNION ALL SELECT vault_id, version, customer_id, enc_format, kms_provider, kms_key_id, kms_key_version, wrapped_key, ciphertext FROM vault_item_version`,
       ),
-      tenantKeys: await query<TenantKeyRow>('SELECT customer_id, key_id, kms_provider, kms_key_id, kms_key_version, wrapped_key FROM vault_tenant_key'),
+      tenantKeys: await query<TenantKeyCopy>('SELECT customer_id, key_id, kms_provider, kms_key_id, kms_key_version, wrapped_key FROM vault_tenant_key'),
     };
     expect(backup.values.filter((v) => v.customer_id === A)).toHaveLength(5);
     const res = await t.request('DELETE', `/internal/tenants/${A}`, { token: admin });
@@ -191,7 +186,7 @@ describe('tenant offboarding (DELETE /internal/tenants/{customer_id})', () => {
   };
   const liveTenantKeys = async (kms: KmsProvider): Promise<TenantKeyMaterial[]> => {
     const keys: TenantKeyMaterial[] = [];
-    for (const row of await query<TenantKeyRow>('SELECT customer_id, key_id, kms_provider, kms_key_id, kms_key_version, wrapped_key FROM vault_tenant_key WHERE wrapped_key IS NOT NULL')) {
+    for (const row of await query<TenantKeyCopy>('SELECT customer_id, key_id, kms_provider, kms_key_id, kms_key_version, wrapped_key FROM vault_tenant_key WHERE wrapped_key IS NOT NULL')) {
       const material = await kms.unwrapKey(
         { provider: row.kms_provider as 'local', keyId: row.kms_key_id!, keyVersion: row.kms_key_version!, ciphertext: row.wrapped_key! },
         tenantKeyContext(row.customer_id, row.key_id),

@@ -12,7 +12,8 @@ export interface StoredTenantKey {
   destroyedAt: Date | null;
 }
 
-interface Row {
+/** A `vault_tenant_key` row as PostgreSQL returns it (the crypto-shredding spec reads its raw copies too). */
+export interface TenantKeyRow {
   customer_id: string;
   key_id: string;
   kms_provider: string | null;
@@ -22,7 +23,7 @@ interface Row {
   destroyed_at: Date | null;
 }
 
-function toStored(r: Row): StoredTenantKey {
+function toStored(r: TenantKeyRow): StoredTenantKey {
   return {
     customerId: r.customer_id,
     keyId: r.key_id,
@@ -42,7 +43,7 @@ export class TenantKeyRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async find(customerId: string): Promise<StoredTenantKey | null> {
-    const rows = await this.dataSource.query<Row[]>(`SELECT ${COLUMNS} FROM vault_tenant_key WHERE customer_id = $1`, [customerId]);
+    const rows = await this.dataSource.query<TenantKeyRow[]>(`SELECT ${COLUMNS} FROM vault_tenant_key WHERE customer_id = $1`, [customerId]);
     return rows.length === 0 ? null : toStored(rows[0]);
   }
 
@@ -83,7 +84,7 @@ export class TenantKeyRepository {
 
   /** The next `limit` live tenant keys (by tenant, after `afterCustomerId`) not wrapped by `key`. */
   async notOnKey(key: KeyRef, afterCustomerId: string, limit: number): Promise<StoredTenantKey[]> {
-    const rows = await this.dataSource.query<Row[]>(
+    const rows = await this.dataSource.query<TenantKeyRow[]>(
       `SELECT ${COLUMNS} FROM vault_tenant_key
        WHERE wrapped_key IS NOT NULL AND destroyed_at IS NULL AND (kms_provider, kms_key_id, kms_key_version) IS DISTINCT FROM ($1, $2, $3) AND customer_id > $4
        ORDER BY customer_id LIMIT $5`,
