@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from './src/config/database.config';
+import { AfterCommitSubscriber } from './src/database/after-commit';
 import { ENTITIES } from './src/database/entities';
 import { MIGRATIONS } from './src/database/migrations';
 import { SnakeNamingStrategy } from './src/database/snake-naming.strategy';
@@ -16,6 +17,7 @@ export function dataSourceOptions(url: string, config: DatabaseConfig): DataSour
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
+    subscribers: [AfterCommitSubscriber],
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

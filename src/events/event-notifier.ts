@@ -1,17 +1,15 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { afterCommit } from '../database/after-commit';
 import { EventNotice, EventsRepository } from './events.repository';
 
 /** NOTIFY payloads stay under PostgreSQL's 8000-byte limit. */
 const MAX_PAYLOAD_BYTES = 7_500;
 
-type RunnerData = { eventNotices?: EventNotice[] };
-
 /**
- * Tells every instance (their LISTEN connections) about committed events. A notice waits on the
- * query runner of the transaction that recorded its event and is released by TypeORM's
- * after-commit hook (dropped on rollback); released notices go out together, one NOTIFY per
- * JSON array of up to ~7.5 kB, from outside the writers' transactions — a NOTIFY inside them would
+ * Tells every instance (their LISTEN connections) about committed events. A notice waits for the
+ * commit of the transaction that recorded its event (`afterCommit`; dropped on rollback); released
+ * notices go out together, one NOTIFY per JSON array of up to ~7.5 kB, from outside the writers' transactions — a NOTIFY inside them would
  * make every writer's commit wait on PostgreSQL's notification-queue lock.
  *
  * Notices are a fast path only: webhook deliveries are queued jobs, the bus relay runs on a
@@ -19,19 +17,12 @@ type RunnerData = { eventNotices?: EventNotice[] };
  * between a commit and its flush (milliseconds), streams open elsewhere miss that event live.
  */
 @Injectable()
-export class EventNotifier implements EntitySubscriberInterface, OnModuleInit, OnApplicationShutdown {
+export class EventNotifier implements OnApplicationShutdown {
   private readonly logger = new Logger('EventNotifier');
   private pending: EventNotice[] = [];
   private flushing: Promise<void> | undefined;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly repo: EventsRepository,
-  ) {}
-
-  onModuleInit(): void {
-    this.dataSource.subscribers.push(this);
-  }
+  constructor(private readonly repo: EventsRepository) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.flushing;
@@ -39,29 +30,15 @@ export class EventNotifier implements EntitySubscriberInterface, OnModuleInit, O
 
   /** Holds the notice until the transaction of `manager` commits. */
   hold(manager: EntityManager, notice: EventNotice): void {
-    const runner = manager.queryRunner;
-    if (runner === undefined || !runner.isTransactionActive) return this.release([notice]);
-    const data = runner.data as RunnerData;
-    (data.eventNotices ??= []).push(notice);
+    afterCommit(manager, () => this.release(notice));
   }
 
-  afterTransactionCommit(event: TransactionCommitEvent): void {
-    // Fired for savepoint releases too: only the outermost commit makes the events visible.
-    if (event.queryRunner.isTransactionActive) return;
-    const data = event.queryRunner.data as RunnerData;
-    if (data.eventNotices === undefined) return;
-    const notices = data.eventNotices;
-    data.eventNotices = undefined;
-    this.release(notices);
-  }
-
-  afterTransactionRollback(event: TransactionRollbackEvent): void {
-    if (!event.queryRunner.isTransactionActive) (event.queryRunner.data as RunnerData).eventNotices = undefined;
-  }
-
-  private release(notices: EventNotice[]): void {
-    this.pending.push(...notices);
-    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+  private release(notice: EventNotice): void {
+    this.pending.push(notice);
+    // Started a microtask later, so that every notice one commit releases goes in the same round.
+    this.flushing ??= Promise.resolve()
+      .then(() => this.flush())
+      .finally(() => (this.flushing = undefined));
   }
 
   /** Sends what is pending; what arrives meanwhile goes in the next round (so notices batch under load). */

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import PgBoss from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { JobsConfig } from '../config/jobs.config';
+import { afterCommit } from '../database/after-commit';
 
 export interface QueueDefinition {
   name: string;
@@ -149,14 +150,26 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
     }
   }
 
-  /** Enqueues a job; with `manager`, as part of that transaction. Null when a `short` queue already holds one for the key. */
+  /**
+   * Enqueues a job; with `manager`, as part of that transaction. Null when a `short` queue already
+   * holds one waiting for the key. In a transaction that waiting job may be fetched and finish
+   * before this transaction commits, without seeing its changes: so a send it dropped is sent again
+   * once the transaction commits, and a job always runs after the commit.
+   */
   async send(queue: string, data: object, options: SendOptions = {}): Promise<string | null> {
-    const db = options.manager === undefined ? undefined : { executeSql: async (text: string, values: unknown[]) => ({ rows: await options.manager!.query<unknown[]>(text, values) }) };
-    return this.boss.send(queue, data, {
-      ...(options.singletonKey !== undefined ? { singletonKey: options.singletonKey } : {}),
-      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+    const { manager, ...rest } = options;
+    const db = manager === undefined ? undefined : { executeSql: async (text: string, values: unknown[]) => ({ rows: await manager.query<unknown[]>(text, values) }) };
+    const id = await this.boss.send(queue, data, {
+      ...(rest.singletonKey !== undefined ? { singletonKey: rest.singletonKey } : {}),
+      ...(rest.startAfter !== undefined ? { startAfter: rest.startAfter } : {}),
       ...(db !== undefined ? { db } : {}),
     });
+    if (id === null && manager !== undefined) {
+      afterCommit(manager, () => {
+        this.send(queue, data, rest).catch((error: Error) => this.logger.warn(`job of ${queue} not queued after commit (the next sweep queues it): ${error.message}`));
+      });
+    }
+    return id;
   }
 
   /** Wakes this instance's idle workers of `queue` now instead of at their next poll. */
