@@ -109,6 +109,14 @@ describe('Fault lifecycle', () => {
       // And the reopened fault merges the next repeat as usual.
       expect((await post(report())).headers.get('fault-deduplicated')).toBe('true');
       expect(await list({ dedup_key: 'wantunnel:dev_wan1:WAN1' })).toHaveLength(1);
+      // The site filter finds it once: neither the merges nor the reopen (whose row, inserted first,
+      // was deleted with its path segments) left segments of their own.
+      expect((await list({ site: 'rack_7' })).map((f) => f.id)).toEqual([first.body.id]);
+      const segments = await db.query<Array<{ fault_id: string; segment: string }>>(
+        'SELECT fault_id, segment FROM fault_path_segments WHERE customer_id = $1 ORDER BY segment',
+        [tenant],
+      );
+      expect(segments).toEqual(['dev_wan1', 'rack_7', 'site_north'].map((segment) => ({ fault_id: first.body.id, segment })));
     });
 
     it('creates a new fault when the key repeats after the reopen window', async () => {

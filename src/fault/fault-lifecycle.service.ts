@@ -85,7 +85,6 @@ export class FaultLifecycleService {
         return { outcome: 'reopened', fault: reopened };
       }
     }
-    await this.faults.insertPathSegments(manager, fault);
     return { outcome: 'created', fault };
   }
 

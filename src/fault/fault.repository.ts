@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { FaultCommentEntity } from './entities/fault-comment.entity';
-import { FaultPathSegmentEntity } from './entities/fault-path-segment.entity';
 import { affectedRows } from '../database/affected-rows';
 import { preparedQuery } from '../database/prepared-query';
 import { RowMapper, rowMapper } from '../database/row-mapper';
@@ -124,25 +123,34 @@ export class FaultRepository {
   }
 
   /**
-   * Stores a report: one INSERT … ON CONFLICT on faults_open_dedup_key_idx. Without a dedup_key,
-   * or when no unresolved fault of the tenant has it, the row is inserted; otherwise the open
-   * fault absorbs the report (occurrences + 1, last_occurred_at, severity raised to the higher).
+   * Stores a report: one INSERT … ON CONFLICT on faults_open_dedup_key_idx (with an inserted
+   * fault's path segments, in the same statement). Without a dedup_key, or when no unresolved
+   * fault of the tenant has it, the row is inserted; otherwise the open fault absorbs the report (occurrences + 1, last_occurred_at, severity raised to the higher).
    * Concurrent reports with one key serialize on that unique index, so exactly one row is created.
    * `silenced` is decided here too, from the tenant's active silences (an index range on
    * fault_silences_customer_ends_idx).
    */
   async upsertReport(manager: EntityManager, fault: FaultEntity): Promise<{ fault: FaultEntity; inserted: boolean }> {
     const segments = pathSegments(fault.resourceAncestryPath);
+    // One statement: the report, and the path segments (for ?site=) of a fault it inserted. The
+    // segments' foreign key is checked at the end of the statement, when the fault row exists; if the
+    // report then reopens an older fault instead, deleting this row deletes its segments (cascade).
     const rows: Array<FaultRow & { inserted: boolean }> = await manager.query(
-      `INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, resource_ancestry_path,
-                                created_at, updated_at, resolved_at, ttl, dedup_key, occurrences, last_occurred_at, silenced)
-       VALUES ($1, $2::varchar, $3::varchar, $4, $5::varchar, 'unresolved', $6, $7, $8, $9, $10::timestamptz, $10, NULL, $11, $12, 1, $10, ${silenceMatch('$2', '$10', '$3', '$5', '$13')})
-       ON CONFLICT (customer_id, dedup_key) WHERE status = 'unresolved' AND dedup_key IS NOT NULL DO UPDATE SET
-         occurrences = f.occurrences + 1,
-         last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), EXCLUDED.last_occurred_at),
-         severity = ${higherSeverity('f.severity', 'EXCLUDED.severity')},
-         updated_at = EXCLUDED.updated_at
-       RETURNING ${FAULT_COLUMNS}, (f.xmax = 0) AS inserted`,
+      `WITH reported AS (
+         INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, resource_ancestry_path,
+                                  created_at, updated_at, resolved_at, ttl, dedup_key, occurrences, last_occurred_at, silenced)
+         VALUES ($1, $2::varchar, $3::varchar, $4, $5::varchar, 'unresolved', $6, $7, $8, $9, $10::timestamptz, $10, NULL, $11, $12, 1, $10, ${silenceMatch('$2', '$10', '$3', '$5', '$13')})
+         ON CONFLICT (customer_id, dedup_key) WHERE status = 'unresolved' AND dedup_key IS NOT NULL DO UPDATE SET
+           occurrences = f.occurrences + 1,
+           last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), EXCLUDED.last_occurred_at),
+           severity = ${higherSeverity('f.severity', 'EXCLUDED.severity')},
+           updated_at = EXCLUDED.updated_at
+         RETURNING ${FAULT_COLUMNS}, (f.xmax = 0) AS inserted
+       ), segments AS (
+         INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)
+         SELECT r.id, segment, r.customer_id, r.created_at FROM reported r, unnest($13::varchar[]) AS segment WHERE r.inserted
+       )
+       SELECT * FROM reported`,
       [
         fault.id,
         fault.customerId,
@@ -160,17 +168,6 @@ export class FaultRepository {
       ],
     );
     return { fault: this.toFault(rows[0]), inserted: rows[0].inserted };
-  }
-
-  /** The path segments of a newly inserted fault, for ?site=. */
-  async insertPathSegments(manager: EntityManager, fault: FaultEntity): Promise<void> {
-    const segments = pathSegments(fault.resourceAncestryPath).map((segment) => ({
-      faultId: fault.id,
-      segment,
-      customerId: fault.customerId,
-      createdAt: fault.createdAt,
-    }));
-    if (segments.length > 0) await manager.insert(FaultPathSegmentEntity, segments);
   }
 
   /** The tenant's newest fault with this key other than `exceptId`, locked: the reopen candidate. */
