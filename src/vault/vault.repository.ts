@@ -430,7 +430,9 @@ export class VaultRepository {
    * when every name is usable, and writes one audit record per name.
    */
   async resolve(customerId: string, names: string[], now: Date, who: AuditActor): Promise<ResolvedRow[]> {
-    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
+    // On a prepared statement: PostgreSQL took longer to plan this statement (1.2–1.6 ms) than to run it (1.0–1.3 ms for 20 names).
+    const rows = await preparedQuery<Record<string, unknown>>(
+      this.dataSource,
       `WITH req AS (
          SELECT DISTINCT unnest($2::varchar[]) AS name
        ), found AS (
@@ -483,7 +485,8 @@ export class VaultRepository {
    */
   async verifyApiKey(hash: Buffer, now: Date, who: AuditActor): Promise<ApiKeyRow | undefined> {
     // The current key, or the replaced one inside its grace period; never a deleted item's.
-    const rows = await this.dataSource.query<Array<{ id: string; customer_id: string; api_key_hash: Buffer; expired: boolean }>>(
+    const rows = await preparedQuery<{ id: string; customer_id: string; api_key_hash: Buffer; expired: boolean }>(
+      this.dataSource,
       `WITH hit AS (
          SELECT id, customer_id, name, $1::bytea AS api_key_hash, (expires_at IS NOT NULL AND expires_at <= $2) AS expired
          FROM vault_item
