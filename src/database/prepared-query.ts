@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
-import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { Pool, PoolClient } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 const names = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `q_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    names.set(sql, name);
+  }
+  return name;
+}
 
 /**
  * Runs a statement on a named prepared statement: PostgreSQL parses and plans
@@ -14,12 +23,20 @@ const names = new Map<string, string>();
  * pool, timeouts and error handling as every other query.
  */
 export async function preparedQuery<T>(dataSource: DataSource, sql: string, params: unknown[]): Promise<T[]> {
-  let name = names.get(sql);
-  if (name === undefined) {
-    name = `q_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    names.set(sql, name);
-  }
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
-  const result = await pool.query<T & object>({ name, text: sql, values: params });
+  const result = await pool.query<T & object>({ name: statementName(sql), text: sql, values: params });
+  return result.rows;
+}
+
+/**
+ * The same through `manager`: inside its transaction, on that transaction's connection (a report's
+ * upsert and its outbox row were planned on every call: 1.5 ms of PostgreSQL's time per report
+ * against 0.5 ms prepared); outside one, on the pool.
+ */
+export async function preparedQueryIn<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const runner = manager.queryRunner;
+  if (runner === undefined || !runner.isTransactionActive) return preparedQuery<T>(manager.connection, sql, params);
+  const client = (await runner.connect()) as PoolClient;
+  const result = await client.query<T & object>({ name: statementName(sql), text: sql, values: params });
   return result.rows;
 }

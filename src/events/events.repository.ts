@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toApiTimestamp } from '../common/timestamps';
+import { preparedQueryIn } from '../database/prepared-query';
 import { EventEnvelope, EventType, familyOf } from './event-types';
 
 export const EVENTS_CHANNEL = 'netops_events';
@@ -67,7 +68,8 @@ export class EventsRepository {
    * PostgreSQL's notification queue lock.)
    */
   async insert(manager: EntityManager, row: OutboxRow): Promise<{ seq: string; webhookIds: string[] }> {
-    const rows = await manager.query<Array<{ seq: string; webhook_ids: string[] }>>(
+    const rows = await preparedQueryIn<{ seq: string; webhook_ids: string[] }>(
+      manager,
       `WITH e AS (
          INSERT INTO events (id, customer_id, type, data, created_at, bus_pending) VALUES ($1, $2, $3, $4, $5, $10) RETURNING seq
        ), d AS (

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { FaultCommentEntity } from './entities/fault-comment.entity';
 import { affectedRows } from '../database/affected-rows';
-import { preparedQuery } from '../database/prepared-query';
+import { preparedQuery, preparedQueryIn } from '../database/prepared-query';
 import { RowMapper, rowMapper } from '../database/row-mapper';
 import { pathSegments } from './ancestry-path';
 import { TopFaultGroup } from './dto/top-fault.dto';
@@ -113,11 +113,6 @@ export class FaultRepository {
     this.toComment = rowMapper(dataSource, FaultCommentEntity);
   }
 
-  /** A read: on a prepared statement outside a transaction, on the transaction's connection inside one. */
-  private read<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-    return manager === this.dataSource.manager ? preparedQuery<T>(this.dataSource, sql, params) : manager.query<T[]>(sql, params);
-  }
-
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
@@ -135,7 +130,8 @@ export class FaultRepository {
     // One statement: the report, and the path segments (for ?site=) of a fault it inserted. The
     // segments' foreign key is checked at the end of the statement, when the fault row exists; if the
     // report then reopens an older fault instead, deleting this row deletes its segments (cascade).
-    const rows: Array<FaultRow & { inserted: boolean }> = await manager.query(
+    const rows = await preparedQueryIn<FaultRow & { inserted: boolean }>(
+      manager,
       `WITH reported AS (
          INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, resource_ancestry_path,
                                   created_at, updated_at, resolved_at, ttl, dedup_key, occurrences, last_occurred_at, silenced)
@@ -271,7 +267,7 @@ export class FaultRepository {
   async findById(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<FaultEntity | null> {
     const sql = `SELECT ${FAULT_COLUMNS} FROM faults f WHERE f.id = $1 AND f.customer_id = $2 AND f.ttl > $3`;
     const params = [id, customerId, nowSeconds];
-    const rows = await this.read<FaultRow>(manager, sql, params);
+    const rows = await preparedQueryIn<FaultRow>(manager, sql, params);
     return rows[0] ? this.toFault(rows[0]) : null;
   }
 
@@ -324,7 +320,7 @@ export class FaultRepository {
     const byFault = new Map<string, FaultCommentEntity[]>(faultIds.map((id) => [id, []]));
     if (faultIds.length === 0) return byFault;
     // Hand-written like the list itself: it runs once per page, so the query builder's overhead counts.
-    const rows = await this.read<Record<string, unknown>>(manager, FAULT_COMMENTS_SQL, [customerId, faultIds]);
+    const rows = await preparedQueryIn<Record<string, unknown>>(manager, FAULT_COMMENTS_SQL, [customerId, faultIds]);
     for (const row of rows) {
       const comment = this.toComment(row);
       byFault.get(comment.faultId)?.push(comment);
