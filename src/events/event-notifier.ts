@@ -9,8 +9,9 @@ const MAX_PAYLOAD_BYTES = 7_500;
 /**
  * Tells every instance (their LISTEN connections) about committed events. A notice waits for the
  * commit of the transaction that recorded its event (`afterCommit`; dropped on rollback); released
- * notices go out together, one NOTIFY per JSON array of up to ~7.5 kB, from outside the writers' transactions — a NOTIFY inside them would
- * make every writer's commit wait on PostgreSQL's notification-queue lock.
+ * notices go out together, one NOTIFY per JSON array of up to ~7.5 kB, from outside the writers'
+ * transactions — a NOTIFY inside them would make every writer's commit wait on PostgreSQL's
+ * notification-queue lock.
  *
  * Notices are a fast path only: webhook deliveries are queued jobs, the bus relay runs on a
  * schedule too, and a stream that reconnects replays from Last-Event-ID. If an instance dies
