@@ -121,9 +121,9 @@ export class FaultRepository {
    * Stores a report: one INSERT … ON CONFLICT on faults_open_dedup_key_idx (with an inserted
    * fault's path segments, in the same statement). Without a dedup_key, or when no unresolved
    * fault of the tenant has it, the row is inserted; otherwise the open fault absorbs the report
-   * (occurrences + 1, last_occurred_at, severity raised to the higher). Concurrent reports with one key serialize on that unique index, so exactly one row is created.
-   * `silenced` is decided here too, from the tenant's active silences (an index range on
-   * fault_silences_customer_ends_idx).
+   * (occurrences + 1, last_occurred_at, severity raised to the higher). Concurrent reports with
+   * one key serialize on that unique index, so exactly one row is created. `silenced` is decided
+   * here too, from the tenant's active silences (an index range on fault_silences_customer_ends_idx).
    */
   async upsertReport(manager: EntityManager, fault: FaultEntity): Promise<{ fault: FaultEntity; inserted: boolean }> {
     const segments = pathSegments(fault.resourceAncestryPath);
