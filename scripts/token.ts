@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { signDevToken } from '../src/auth/dev-token';
-import { SERVICE_SCOPES, USER_SCOPES } from '../src/auth/scopes';
+import { SERVICE_SCOPES, USER_SCOPES } from '../src/common/scopes';
 import { AuthConfig } from '../src/config/auth.config';
 
 const USAGE = `Usage: npm run -s token -- [options]

@@ -2,7 +2,7 @@ import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } 
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ApiError, ApiRateLimited } from '../common/api-error-responses';
 import { Principal } from './principal';
-import { ServiceScope, UserScope } from './scopes';
+import { ServiceScope, UserScope } from '../common/scopes';
 
 export const IS_PUBLIC = 'auth:public';
 export const AUTH_RULE = 'auth:rule';

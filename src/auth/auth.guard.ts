@@ -1,7 +1,8 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AUTH_RULE, AuthRule, DEFAULT_AUTH_RULE, IS_PUBLIC } from './auth.decorators';
-import { decodeJwt } from './jws';
+import { decodeToken } from './decoded-token';
+import { KeysUnavailableError } from './jwks/jwks-cache';
 import { OffboardedTenants } from './offboarded-tenants';
 import { Principal } from './principal';
 import { TokenError } from './token-error';
@@ -46,11 +47,12 @@ export class AuthGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer +([^\s]+) *$/i.exec(header) : null;
     if (match === null) throw new UnauthorizedException('Authorization header must be "Bearer <token>"');
     try {
-      const jwt = decodeJwt(match[1]);
-      const own = this.ownTokens.find(jwt);
-      return own ? await own.verify(jwt) : await this.userTokens.verify(jwt, this.ownTokens.audiences);
+      const token = decodeToken(match[1]);
+      const own = this.ownTokens.find(token);
+      return own ? await own.verify(token) : await this.userTokens.verify(token, this.ownTokens.audiences);
     } catch (error) {
       if (error instanceof TokenError) throw new UnauthorizedException(error.message);
+      if (error instanceof KeysUnavailableError) throw new ServiceUnavailableException(error.message);
       throw error;
     }
   }

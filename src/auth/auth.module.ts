@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AuthConfig } from '../config/auth.config';
 import { AuthGuard } from './auth.guard';
 import { OffboardedTenants } from './offboarded-tenants';
 import { TenantAccess } from './tenant-access';
@@ -12,6 +14,17 @@ import { UserTokenVerifier } from './user-token.verifier';
  */
 @Global()
 @Module({
+  // HS256 user tokens under the shared secret (development, tests): verified by @nestjs/jwt, the algorithm pinned.
+  imports: [
+    JwtModule.registerAsync({
+      inject: [AuthConfig],
+      useFactory: (config: AuthConfig) => ({
+        secret: config.jwtSecret,
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
   providers: [UserTokenVerifier, TokenVerifierRegistry, TenantAccess, AuthGuard, OffboardedTenants],
   exports: [TokenVerifierRegistry, TenantAccess, AuthGuard, OffboardedTenants],
 })

@@ -1,5 +1,7 @@
 import { TokenError } from './token-error';
-import { JwtPayload } from './jws';
+
+/** A token's claims as decoded, not yet trusted. */
+export type JwtPayload = Record<string, unknown>;
 
 /**
  * Typed reads of JWT claims, failing closed: a claim that is present with the
@@ -50,21 +52,41 @@ export function optionalStringArrayClaim(payload: JwtPayload, claim: string, opt
 const SCOPE = /^[\x21-\x7E]{1,128}$/;
 
 /**
- * `scopes` (array of strings, or one space-separated string), else `permissions`
- * (same forms). Undefined only when neither claim is present: a `scopes: null`
- * is an invalid token, not "no scopes claim".
+ * The claims that may carry scopes, in the order they are read (first present wins), and the
+ * forms each may take: RFC 9068 / OAuth 2.0 `scope` is one space-separated string; Azure AD and
+ * Okta's `scp` an array or a string; `scopes` either; Auth0's `permissions` an array.
  */
-export function scopesClaim(payload: JwtPayload): string[] | undefined {
-  const claim = has(payload, 'scopes') ? 'scopes' : has(payload, 'permissions') ? 'permissions' : undefined;
-  if (claim === undefined) return undefined;
-  const value = payload[claim];
-  if (typeof value === 'string' && value.length <= 8192) {
+export const SCOPE_CLAIMS = [
+  { claim: 'scope', forms: ['string'] },
+  { claim: 'scp', forms: ['string', 'array'] },
+  { claim: 'scopes', forms: ['string', 'array'] },
+  { claim: 'permissions', forms: ['array'] },
+] as const;
+
+function scopesOf(value: unknown, forms: readonly string[]): string[] | undefined {
+  if (forms.includes('string') && typeof value === 'string' && value.length <= 8192) {
     const scopes = value.split(/\s+/).filter(Boolean);
-    if (scopes.every((s) => SCOPE.test(s))) return scopes;
-  } else if (Array.isArray(value) && value.length <= 256 && value.every((s) => typeof s === 'string' && SCOPE.test(s))) {
+    return scopes.every((s) => SCOPE.test(s)) ? scopes : undefined;
+  }
+  if (forms.includes('array') && Array.isArray(value) && value.length <= 256 && value.every((s) => typeof s === 'string' && SCOPE.test(s))) {
     return value as string[];
   }
-  throw malformed(claim, 'a space-separated string or an array of strings');
+  return undefined;
+}
+
+/**
+ * The token's scopes from the first scope claim present (SCOPE_CLAIMS). Undefined only when none
+ * of them is present: a `scope: null` or `scp: 7` is an invalid token, never "no scope claim"
+ * (which would mean an ordinary session with the default scopes).
+ */
+export function scopesClaim(payload: JwtPayload): string[] | undefined {
+  const present = SCOPE_CLAIMS.find(({ claim }) => has(payload, claim));
+  if (present === undefined) return undefined;
+  const scopes = scopesOf(payload[present.claim], present.forms);
+  if (scopes === undefined) {
+    throw malformed(present.claim, present.forms.length === 2 ? 'a space-separated string or an array of strings' : present.forms[0] === 'string' ? 'a space-separated string' : 'an array of strings');
+  }
+  return scopes;
 }
 
 /** Largest NumericDate accepted: 9999-12-31T23:59:59Z (what every date in this API can hold). */
@@ -78,4 +100,47 @@ export function numericDateClaim(payload: JwtPayload, claim: 'exp' | 'nbf' | 'ia
     throw malformed(claim, 'a number of seconds since 1970 (NumericDate) before the year 10000');
   }
   return value;
+}
+
+export interface ClaimRules {
+  nowSeconds: number;
+  clockToleranceSeconds: number;
+  issuer?: string;
+  audience?: string;
+  /** Audiences reserved for other token kinds; a token naming one is refused. */
+  forbiddenAudiences?: readonly string[];
+  requireExpiry?: boolean;
+}
+
+function audiences(payload: JwtPayload): string[] {
+  if (!has(payload, 'aud')) return [];
+  const aud = payload.aud;
+  if (typeof aud === 'string') return [aud];
+  if (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) return aud;
+  throw new TokenError('Malformed token: aud must be a string or an array of strings');
+}
+
+/**
+ * The registered claims of a token whose signature the JOSE library has verified: types (fail
+ * closed), times against the service's clock with the tolerance, `iat` not in the future, and the
+ * configured issuer and audience. The libraries check `exp`/`nbf` too, with the same clock and
+ * tolerance; this is the one place that says why a token is refused when a claim is malformed.
+ */
+export function validateClaims(payload: JwtPayload, rules: ClaimRules): void {
+  const now = rules.nowSeconds;
+  const exp = numericDateClaim(payload, 'exp');
+  const nbf = numericDateClaim(payload, 'nbf');
+  const iat = numericDateClaim(payload, 'iat');
+  if (exp === undefined && rules.requireExpiry !== false) throw new TokenError('Token has no expiry (exp)');
+  if (exp !== undefined && now - rules.clockToleranceSeconds >= exp) throw new TokenError('Token has expired');
+  if (nbf !== undefined && now + rules.clockToleranceSeconds < nbf) throw new TokenError('Token is not valid yet (nbf)');
+  // Issued in the future (beyond the tolerance): a forged or mis-clocked issuer; refuse rather than trust its exp.
+  if (iat !== undefined && iat > now + rules.clockToleranceSeconds) throw new TokenError('Token is issued in the future (iat)');
+  const iss = optionalStringClaim(payload, 'iss', { maxLength: 1024 });
+  if (rules.issuer !== undefined && iss !== rules.issuer) throw new TokenError('Token issuer is not accepted');
+  const aud = audiences(payload);
+  if (rules.audience !== undefined && !aud.includes(rules.audience)) throw new TokenError('Token audience is not accepted');
+  if (rules.forbiddenAudiences?.some((forbidden) => aud.includes(forbidden))) {
+    throw new TokenError('Token audience is not accepted');
+  }
 }

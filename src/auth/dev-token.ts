@@ -1,5 +1,5 @@
-import { createSecretKey, randomUUID } from 'node:crypto';
-import { signJwt } from './jws';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
 
 export interface DevTokenOptions {
   secret: string;
@@ -31,5 +31,5 @@ export function signDevToken(options: DevTokenOptions): string {
   if (options.audience) payload.aud = options.audience;
   if (options.issuer) payload.iss = options.issuer;
   payload.sub = options.subject ?? (options.service ? 'workflow-runner' : 'usr_dev');
-  return signJwt(payload, createSecretKey(Buffer.from(options.secret, 'utf8')));
+  return new JwtService({ secret: options.secret }).sign(payload, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'JWT' } });
 }

@@ -5,8 +5,10 @@ import { Principal } from './principal';
 
 /**
  * Whether a service token may name a tenant in its request: a token carrying
- * `customer_ids` may name only those; with SERVICE_TOKENS_REQUIRE_TENANTS a
- * token without the claim may name none. Users and dashboards never name one.
+ * `customer_ids` may name only those; with SERVICE_TOKENS_REQUIRE_TENANTS (the
+ * production default) a token without the claim may name none. Users and
+ * dashboards never name one. Every operation a service token can call goes
+ * through here: resolve, verify, ingest, resolve-faults, offboarding.
  */
 @Injectable()
 export class TenantAccess {
@@ -31,6 +33,26 @@ export class TenantAccess {
       return this.config.serviceTokensRequireTenants ? 'Service tokens must carry a customer_ids claim naming the tenants they may act for' : null;
     }
     return principal.customerIds.includes(customerId) ? null : 'This service token may not act for that tenant (customer_ids)';
+  }
+
+  /**
+   * Calls that name no tenant but find one (API-key verification): a service token must still be
+   * scoped when SERVICE_TOKENS_REQUIRE_TENANTS is on (403 otherwise).
+   */
+  assertScoped(principal: Principal): void {
+    if (principal.kind === 'service' && principal.customerIds === undefined && this.config.serviceTokensRequireTenants) {
+      throw new ForbiddenException('Service tokens must carry a customer_ids claim naming the tenants they may act for');
+    }
+  }
+
+  /**
+   * The tenants whose data the caller may find, for lookups that are not tenant-scoped by the
+   * request (a key, a code): a service token's `customer_ids`, or null for any. A row of another
+   * tenant is then treated exactly as one that does not exist.
+   */
+  visibleTenants(principal: Principal): readonly string[] | null {
+    if (principal.kind !== 'service') return principal.customerId === null ? [] : [principal.customerId];
+    return principal.customerIds ?? null;
   }
 
   assertMayName(principal: Principal, customerId: string, options: { offboardedToo?: boolean } = {}): void {

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DecodedJwt } from './jws';
+import { DecodedToken } from './decoded-token';
 import { Principal } from './principal';
 
 /** Verifies one kind of token this service mints itself (e.g. fault dashboard tokens). */
 export interface OwnTokenVerifier {
   /** The audience that marks this kind of token; user sessions naming it are refused. */
   readonly audience: string;
-  verify(jwt: DecodedJwt): Promise<Principal>;
+  verify(token: DecodedToken): Promise<Principal>;
 }
 
 /**
@@ -26,8 +26,8 @@ export class TokenVerifierRegistry {
   }
 
   /** The verifier whose audience the (not yet verified) token names, if any. */
-  find(jwt: DecodedJwt): OwnTokenVerifier | undefined {
-    const aud = jwt.payload.aud;
+  find(token: DecodedToken): OwnTokenVerifier | undefined {
+    const aud = token.payload.aud;
     if (typeof aud !== 'string') return undefined;
     return this.byAudience.get(aud);
   }

@@ -1,12 +1,13 @@
 import { OffboardedTenants } from '../auth/offboarded-tenants';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { DecodedJwt, decodeJwt } from '../auth/jws';
+import { DecodedToken, decodeToken } from '../auth/decoded-token';
 import { Principal } from '../auth/principal';
 import { TokenError } from '../auth/token-error';
 import { OwnTokenVerifier } from '../auth/token-verifier.registry';
 import { Clock } from '../common/clock';
 import { toApiTimestamp } from '../common/timestamps';
+import { AuthConfig } from '../config/auth.config';
 import { FaultConfig } from '../config/fault.config';
 import { BoundedTtlCache } from './access-token-cache';
 import { DASHBOARD_TOKEN_AUDIENCE, DASHBOARD_TOKEN_SCOPE, DashboardClaims, DashboardTokenSigner } from './dashboard-token.signer';
@@ -34,8 +35,9 @@ export class FaultTokenService implements OwnTokenVerifier {
     private readonly clock: Clock,
     private readonly tokens: FaultAccessTokenRepository,
     private readonly offboarded: OffboardedTenants,
+    auth: AuthConfig,
   ) {
-    this.signer = new DashboardTokenSigner(config.tokenSecret);
+    this.signer = new DashboardTokenSigner(config.tokenSecret, auth.clockToleranceSeconds);
     this.rows = new BoundedTtlCache(config.tokenCacheMs);
   }
 
@@ -71,8 +73,8 @@ export class FaultTokenService implements OwnTokenVerifier {
   }
 
   /** The global guard's hook for Bearer tokens naming our audience. */
-  async verify(jwt: DecodedJwt): Promise<Principal> {
-    const claims = this.signer.verify(jwt, this.clock.nowSeconds());
+  async verify(token: DecodedToken): Promise<Principal> {
+    const claims = this.signer.verify(token, this.clock.nowSeconds());
     const row = await this.activeRow(claims.jti);
     if (row === null || row.customerId !== claims.customer_id) throw new TokenError('Dashboard token has been revoked or has expired');
     return { kind: 'dashboard', subject: claims.sub, customerId: claims.customer_id, scopes: new Set([DASHBOARD_TOKEN_SCOPE]), tokenId: claims.jti };
@@ -85,7 +87,7 @@ export class FaultTokenService implements OwnTokenVerifier {
       return row && this.isActive(row) ? row : null;
     }
     try {
-      const claims = this.signer.verify(decodeJwt(tokenOrCode), this.clock.nowSeconds());
+      const claims = this.signer.verify(decodeToken(tokenOrCode), this.clock.nowSeconds());
       const row = await this.activeRow(claims.jti);
       return row !== null && row.customerId === claims.customer_id ? row : null;
     } catch (error) {

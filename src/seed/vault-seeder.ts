@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Principal } from '../auth/principal';
-import { USER_SCOPES } from '../auth/scopes';
+import { USER_SCOPES } from '../common/scopes';
 import { VaultService } from '../vault/vault.service';
 
 /**

@@ -483,7 +483,11 @@ export class VaultRepository {
    * One round trip: finds the API key by its hash, stamps last_used_at when it
    * is still valid, and writes the audit record (outcome from the database's view).
    */
-  async verifyApiKey(hash: Buffer, now: Date, who: AuditActor): Promise<ApiKeyRow | undefined> {
+  /**
+   * @param tenants the tenants the caller may see (a service token's `customer_ids`), or null for any:
+   *   a key of another tenant is not found, exactly like an unknown one (not stamped, audited as invalid)
+   */
+  async verifyApiKey(hash: Buffer, now: Date, who: AuditActor, tenants: readonly string[] | null): Promise<ApiKeyRow | undefined> {
     // The current key, or the replaced one inside its grace period; never a deleted item's.
     const rows = await preparedQuery<{ id: string; customer_id: string; api_key_hash: Buffer; expired: boolean }>(
       this.dataSource,
@@ -492,6 +496,7 @@ export class VaultRepository {
          FROM vault_item
          WHERE (api_key_hash = $1 OR (previous_api_key_hash = $1 AND previous_api_key_expires_at > $2))
            AND kind = 'api_key' AND deleted_at IS NULL
+           AND ($5::text[] IS NULL OR customer_id = ANY($5::text[]))
        ), touched AS (
          UPDATE vault_item v SET last_used_at = $2 FROM hit
          WHERE v.id = hit.id AND NOT hit.expired AND (v.last_used_at IS NULL OR v.last_used_at < $2::timestamptz - interval '1 minute')
@@ -505,7 +510,7 @@ export class VaultRepository {
          RETURNING 1
        )
        SELECT id, customer_id, api_key_hash, expired FROM hit`,
-      [hash, now, who.actor, who.requestId],
+      [hash, now, who.actor, who.requestId, tenants],
     );
     const row = rows[0];
     return row && { id: row.id, customerId: row.customer_id, apiKeyHash: row.api_key_hash, expired: row.expired };

@@ -365,6 +365,7 @@ export class VaultService implements OnApplicationBootstrap {
 
   /** For services receiving a workflow API key: whose is it, and is it still good. */
   async verifyApiKey(principal: Principal, apiKey: string): Promise<ApiKeyVerificationDto> {
+    this.tenantAccess.assertScoped(principal);
     const now = this.clock.now();
     const who = this.who(principal, now);
     const invalid: ApiKeyVerificationDto = { valid: false, vault_id: null, customer_id: null };
@@ -372,7 +373,7 @@ export class VaultService implements OnApplicationBootstrap {
       await this.repo.record(who, { customerId: null, vaultId: null, itemName: null, action: 'verify', outcome: 'invalid' });
       return invalid;
     }
-    const row = await this.repo.verifyApiKey(hashApiKey(apiKey), now, who);
+    const row = await this.repo.verifyApiKey(hashApiKey(apiKey), now, who, this.tenantAccess.visibleTenants(principal));
     if (row === undefined || row.expired || !apiKeyMatches(apiKey, row.apiKeyHash) || this.tenantAccess.isOffboarded(row.customerId)) return invalid;
     return { valid: true, vault_id: row.id, customer_id: row.customerId };
   }

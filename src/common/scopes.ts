@@ -1,3 +1,4 @@
+/** The scopes of the API (see the contract's Authentication section): shared by auth and its configuration. */
 /** Scopes a user session (or a person's API client) can hold. */
 export const USER_SCOPES = ['faults:read', 'faults:write', 'faults:delete', 'vault:read', 'vault:write', 'webhooks:read', 'webhooks:write'] as const;
 /** Scopes only service-to-service callers hold. */
