@@ -1,8 +1,10 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { EventsConfig } from '../config/events.config';
+import { StreamsConfig } from '../config/streams.config';
 import { EventListener } from './event-listener';
 import { EventNotifier } from './event-notifier';
 import { EventStreamHub } from './event-stream-hub';
+import { EventStreamRepository } from './event-stream.repository';
 import { EventsPurge } from './events-purge';
 import { EventsRepository } from './events.repository';
 import { EventsService } from './events.service';
@@ -16,14 +18,16 @@ export class EventsModule {
       module: EventsModule,
       providers: [
         { provide: EventsConfig, useFactory: () => EventsConfig.fromEnv(process.env) },
+        { provide: StreamsConfig, useFactory: () => StreamsConfig.fromEnv(process.env) },
         { provide: EventListener, useFactory: () => new EventListener(databaseUrl) },
         EventsRepository,
         EventsService,
         EventNotifier,
         EventsPurge,
         EventStreamHub,
+        EventStreamRepository,
       ],
-      exports: [EventsConfig, EventsService, EventsRepository, EventListener, EventStreamHub],
+      exports: [EventsConfig, StreamsConfig, EventsService, EventsRepository, EventListener, EventStreamHub, EventStreamRepository],
     };
   }
 }

@@ -11,6 +11,7 @@ import { Env } from '../../src/config/env';
 import { KmsConfig } from '../../src/config/kms.config';
 import { EventsConfig } from '../../src/config/events.config';
 import { FaultConfig } from '../../src/config/fault.config';
+import { StreamsConfig } from '../../src/config/streams.config';
 import { TenantsConfig } from '../../src/config/tenants.config';
 import { VaultConfig } from '../../src/config/vault.config';
 import { JobsConfig } from '../../src/config/jobs.config';
@@ -18,7 +19,7 @@ import { createLogger } from '../../src/logging/logger';
 import { appendLogs } from './secret-ledger';
 
 /** Config classes rebuilt from the test's environment; feature modules add theirs here. */
-export const CONFIG_CLASSES: Array<Type<unknown> & { fromEnv(env: Env): unknown }> = [AppConfig, DatabaseConfig, AuthConfig, FaultConfig, KmsConfig, VaultConfig, TenantsConfig, EventsConfig, JobsConfig];
+export const CONFIG_CLASSES: Array<Type<unknown> & { fromEnv(env: Env): unknown }> = [AppConfig, DatabaseConfig, AuthConfig, FaultConfig, KmsConfig, VaultConfig, TenantsConfig, EventsConfig, StreamsConfig, JobsConfig];
 
 export interface RequestOptions {
   token?: string;

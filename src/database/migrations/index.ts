@@ -1,3 +1,4 @@
+import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
 import { CreateVaultExpiryReminders1795590000000 } from './1795590000000-CreateVaultExpiryReminders';
 import { CreateEventsAndWebhooks1795589000000 } from './1795589000000-CreateEventsAndWebhooks';
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   CreateEventsAndWebhooks1795589000000,
   CreateVaultExpiryReminders1795590000000,
   TenantKeys1795600000000,
+  EventStreamPositions1795610000000,
 ];

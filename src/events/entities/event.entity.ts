@@ -2,11 +2,15 @@ import { Column, Entity, Generated, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * The transactional outbox: one row per change, written in the change's own
- * transaction. `seq` orders a tenant's events for stream replay
- * (Last-Event-ID); rows are kept EVENTS_RETENTION_HOURS, then purged.
+ * transaction. Streams order events by `(xid, seq)` (see docs/events.md: a
+ * position below the oldest running transaction's id can no longer gain an
+ * event, so a stream never passes an event that commits later); rows are kept
+ * EVENTS_RETENTION_HOURS, then purged.
  */
 @Entity({ name: 'events' })
 @Index('idx_events_customer_seq', ['customerId', 'seq'])
+@Index('idx_events_customer_position', ['customerId', 'xid', 'seq'])
+@Index('idx_events_position', ['xid', 'seq'])
 @Index('idx_events_created_at', ['createdAt'])
 @Index('idx_events_bus_pending', ['seq'], { where: 'bus_pending' })
 export class EventEntity {
@@ -16,6 +20,10 @@ export class EventEntity {
   @Column({ type: 'bigint' })
   @Generated('increment')
   seq!: string;
+
+  /** The id of the transaction that wrote it (xid8 as a number: 64 bits, never wraps). */
+  @Column({ type: 'bigint', default: () => '((pg_current_xact_id())::text)::bigint' })
+  xid!: string;
 
   @Column({ type: 'varchar', length: 128 })
   customerId!: string;
