@@ -25,6 +25,8 @@ export class FaultConfig {
   readonly tokenCacheMs!: number;
   /** A report with the dedup_key of a fault resolved less than this many seconds ago reopens it. */
   readonly reopenWindowSeconds!: number;
+  /** Comments one fault may carry (then 409). */
+  readonly maxComments!: number;
 
   static fromEnv(env: Env): FaultConfig {
     const r = new EnvReader(env);
@@ -45,6 +47,7 @@ export class FaultConfig {
       dashboardUrl,
       tokenCacheMs: r.int('FAULT_TOKEN_CACHE_MS', 500, 0, 1000),
       reopenWindowSeconds: r.int('FAULT_REOPEN_WINDOW_SECONDS', 300, 0, 86_400),
+      maxComments: r.int('FAULT_MAX_COMMENTS', 100, 1, 10_000),
     };
     r.done();
     // The keys are readable by the code but not enumerable, so a logged or serialized config shows neither.

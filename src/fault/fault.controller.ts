@@ -161,6 +161,7 @@ export class FaultController {
   @ApiCreatedResponse({ type: FaultDto })
   @ApiJsonBodyErrors([{ field: 'comment', message: 'comment must be shorter than or equal to 2000 characters' }])
   @ApiError(404, FAULT_NOT_FOUND)
+  @ApiError(409, { description: 'The fault already carries `FAULT_MAX_COMMENTS` comments (default 100)', message: 'A fault carries at most 100 comments' })
   addFaultComment(@CurrentPrincipal() p: Principal, @Param('faultId') faultId: string, @Body() body: AddFaultCommentDto): Promise<FaultDto> {
     return this.faults.addComment(p, faultId, body);
   }

@@ -311,6 +311,11 @@ export class FaultRepository {
     return affectedRows(result);
   }
 
+  async countComments(manager: EntityManager, customerId: string, faultId: string): Promise<number> {
+    const rows = await manager.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM fault_comments WHERE customer_id = $1 AND fault_id = $2', [customerId, faultId]);
+    return rows[0].n;
+  }
+
   async insertComment(manager: EntityManager, comment: FaultCommentEntity): Promise<void> {
     await manager.insert(FaultCommentEntity, comment);
   }

@@ -248,6 +248,10 @@ export class FaultService {
       const now = this.clock.now();
       const fault = await this.faults.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
       if (fault === null) throw new NotFoundException('Fault not found');
+      // The fault's row is locked: concurrent comments count one after another, so the cap holds.
+      if ((await this.faults.countComments(manager, customerId, fault.id)) >= this.config.maxComments) {
+        throw new ConflictException(`A fault carries at most ${this.config.maxComments} comments`);
+      }
       const comment = new FaultCommentEntity();
       comment.id = newCommentId(now);
       comment.faultId = fault.id;
