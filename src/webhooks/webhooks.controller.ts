@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { NoStore } from '../common/cache-control';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
 import { CREATE_WEBHOOK_EXAMPLES, TOO_MANY_WEBHOOKS, UPDATE_WEBHOOK_EXAMPLES, WEBHOOK_DISABLED, WEBHOOK_LINKS, WEBHOOK_NOT_FOUND } from './dto/webhook-examples';
 import { CreateWebhookDto, CreatedWebhookDto, ListDeliveriesQueryDto, UpdateWebhookDto, WebhookDeliveryPageDto, WebhookDto, WebhookTestDto } from './dto/webhook.dto';
@@ -20,6 +21,7 @@ export class WebhooksController {
 
   /** Registers a webhook. The signing secret (`whsec_…`) is in this response only. */
   @Post()
+  @NoStore()
   @Auth({ user: ['webhooks:write'] })
   @ApiBody({ type: CreateWebhookDto, examples: CREATE_WEBHOOK_EXAMPLES })
   @ApiCreatedResponse({ type: CreatedWebhookDto, links: WEBHOOK_LINKS })
