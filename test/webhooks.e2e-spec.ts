@@ -71,6 +71,8 @@ describe('webhooks (Standard Webhooks deliveries on the job queue)', () => {
       updated_at: expect.any(String),
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
+    // The one response carrying the secret is kept by no cache, like every other credential-carrying response.
+    expect(res.headers.get('cache-control')).toBe('no-store');
     secretsSeen.push(recordSecret(res.body.secret));
     const list = await t.request('GET', '/webhooks', { token });
     expect(list.body).toHaveLength(1);
@@ -294,7 +296,7 @@ describe('webhook targets (WEBHOOK_ALLOW_PRIVATE_TARGETS=false)', () => {
       const token = userToken(newTenant());
       const res = await t.request('POST', '/webhooks', { token, body: { url, events: ['*'] } });
       expect(res.status).toBe(400);
-      expect(res.body.errors[0]).toMatchObject({ field: 'url', message: expect.stringMatching(/public addresses|does not resolve/) });
+      expect(res.body.errors[0]).toMatchObject({ field: 'url', message: expect.stringMatching(/globally reachable addresses|does not resolve/) });
     },
   );
 });

@@ -9,6 +9,7 @@ import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { retryDelayMs } from './retry-schedule';
 import { WebhookSecretBox } from './webhook-secret-box';
 import { sendDelivery } from './webhook-sender';
+import { TenantSlots } from './tenant-slots';
 import { signWebhook } from './webhook-signature';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -28,7 +29,12 @@ const SWEEP_LANES = 1000;
 interface LaneJob {
   webhookId: string;
   lane: string;
+  /** The webhook's tenant (jobs queued before it was carried look it up). */
+  customerId?: string;
 }
+
+/** A lane whose tenant has every slot busy is looked at again after this (plus up to as much jitter). */
+const TENANT_BUSY_DELAY_MS = 250;
 
 /**
  * Delivers webhooks: a lane's pending deliveries one at a time in order,
@@ -41,6 +47,7 @@ interface LaneJob {
 @Injectable()
 export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Webhooks');
+  private readonly slots: TenantSlots;
 
   constructor(
     private readonly jobs: JobQueue,
@@ -51,15 +58,19 @@ export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationBootstr
     private readonly secrets: WebhookSecretBox,
     private readonly config: EventsConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.slots = new TenantSlots(config.deliveryConcurrencyPerTenant);
+  }
 
   onModuleInit(): void {
-    this.jobs.register<LaneJob>({ queue: WEBHOOK_LANE_QUEUE, concurrency: this.config.deliveryConcurrency, handle: (job) => this.runLane(job.webhookId, job.lane) });
+    this.jobs.register<LaneJob>({ queue: WEBHOOK_LANE_QUEUE, concurrency: this.config.deliveryConcurrency, handle: (job) => this.runFairly(job) });
     this.jobs.register({ queue: WEBHOOK_SWEEP_QUEUE, handle: () => this.sweep() });
     this.jobs.schedule(WEBHOOK_SWEEP_QUEUE, '* * * * *');
     // A lane job for every webhook the outbox gave a delivery, in the recording transaction.
-    this.outbox.subscribe(async (manager, _event, { lane, webhookIds }) => {
-      for (const webhookId of webhookIds) await this.jobs.send(WEBHOOK_LANE_QUEUE.name, { webhookId, lane }, { singletonKey: `${webhookId}:${lane}`, manager });
+    this.outbox.subscribe(async (manager, event, { lane, webhookIds }) => {
+      for (const webhookId of webhookIds) {
+        await this.jobs.send(WEBHOOK_LANE_QUEUE.name, { webhookId, lane, customerId: event.customer_id } satisfies LaneJob, { singletonKey: `${webhookId}:${lane}`, manager });
+      }
     });
     // Any instance's commit wakes this instance's idle delivery workers at once (instead of at their next poll).
     this.listener.onNotice((notice) => {
@@ -75,32 +86,54 @@ export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationBootstr
       .catch((error: Error) => this.logger.warn(`startup sweep failed: ${error.message}`));
   }
 
-  async runLane(webhookId: string, lane: string): Promise<void> {
+  /**
+   * Runs a lane when its tenant has a free delivery slot on this instance; otherwise hands the lane
+   * back to the queue for a moment (the job ends at once, so the worker serves another tenant).
+   */
+  async runFairly(job: LaneJob): Promise<void> {
+    const customerId = job.customerId ?? (await this.repo.findForDelivery(job.webhookId))?.customerId;
+    if (customerId === undefined) return this.runLane(job.webhookId, job.lane);
+    const release = this.slots.tryTake(customerId);
+    if (release === null) {
+      const delayMs = TENANT_BUSY_DELAY_MS * (1 + Math.random());
+      await this.jobs.send(WEBHOOK_LANE_QUEUE.name, { ...job, customerId } satisfies LaneJob, { singletonKey: `${job.webhookId}:${job.lane}`, startAfter: new Date(Date.now() + delayMs) });
+      // This worker would otherwise sleep until its next poll: let it fetch another tenant's lane now.
+      this.jobs.wake(WEBHOOK_LANE_QUEUE.name);
+      return;
+    }
+    try {
+      await this.runLane(job.webhookId, job.lane, customerId);
+    } finally {
+      release();
+    }
+  }
+
+  async runLane(webhookId: string, lane: string, customerId?: string): Promise<void> {
     for (let i = 0; i < MAX_PER_RUN; i++) {
       const now = this.clock.now();
       const claim = await this.repo.claimHead(webhookId, lane, now, this.config.deliveryTimeoutMs + 5_000);
       if (claim.kind === 'empty') return;
       // Another worker holds the head, or held it and died (SIGKILL mid-delivery): look again when its lease
       // ends. A key of its own, so that this delayed look never stands in for the lane's next prompt run.
-      if (claim.kind === 'leased') return this.queueLaneIn(webhookId, lane, claim.until.getTime() - Date.now() + 100, ':after-lease');
-      if (claim.kind === 'not-due') return this.queueLane(webhookId, lane, claim.at);
+      if (claim.kind === 'leased') return this.queueLaneIn(webhookId, lane, claim.until.getTime() - Date.now() + 100, customerId, ':after-lease');
+      if (claim.kind === 'not-due') return this.queueLane(webhookId, lane, claim.at, customerId);
       if (!(await this.attempt(claim.delivery))) return;
     }
-    await this.queueLane(webhookId, lane, this.clock.now());
+    await this.queueLane(webhookId, lane, this.clock.now(), customerId);
   }
 
   /** Re-queues lanes that have pending deliveries. */
   async sweep(): Promise<void> {
-    for (const row of await this.repo.pendingLanes(SWEEP_LANES)) await this.queueLane(row.webhook_id, row.lane, row.due);
+    for (const row of await this.repo.pendingLanes(SWEEP_LANES)) await this.queueLane(row.webhook_id, row.lane, row.due, row.customer_id);
   }
 
-  private async queueLane(webhookId: string, lane: string, at: Date): Promise<void> {
+  private async queueLane(webhookId: string, lane: string, at: Date, customerId: string | undefined): Promise<void> {
     // The queue runs on real time; `at` is on the injected clock: convert through the delay.
-    await this.queueLaneIn(webhookId, lane, at.getTime() - this.clock.now().getTime());
+    await this.queueLaneIn(webhookId, lane, at.getTime() - this.clock.now().getTime(), customerId);
   }
 
-  private async queueLaneIn(webhookId: string, lane: string, delayMs: number, keySuffix = ''): Promise<void> {
-    await this.jobs.send(WEBHOOK_LANE_QUEUE.name, { webhookId, lane }, { singletonKey: `${webhookId}:${lane}${keySuffix}`, startAfter: new Date(Date.now() + Math.max(0, delayMs)) });
+  private async queueLaneIn(webhookId: string, lane: string, delayMs: number, customerId: string | undefined, keySuffix = ''): Promise<void> {
+    await this.jobs.send(WEBHOOK_LANE_QUEUE.name, { webhookId, lane, customerId } satisfies LaneJob, { singletonKey: `${webhookId}:${lane}${keySuffix}`, startAfter: new Date(Date.now() + Math.max(0, delayMs)) });
   }
 
   /** One attempt; true when the lane may go on to its next delivery. */
@@ -123,7 +156,7 @@ export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationBootstr
       url: webhook.url,
       body,
       headers: { 'webhook-id': event.envelope.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secret, event.envelope.id, timestamp, body) },
-      timeoutMs: this.config.deliveryTimeoutMs,
+      timeouts: { connectMs: this.config.connectTimeoutMs, firstByteMs: this.config.firstByteTimeoutMs, totalMs: this.config.deliveryTimeoutMs },
       allowPrivate: this.config.allowPrivateTargets,
     });
     const now = this.clock.now();
@@ -140,7 +173,7 @@ export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationBootstr
       this.logger.warn(`webhook ${webhook.id} disabled: deliveries failed for ${this.config.disableAfterHours} hours`);
       return false;
     }
-    if (retryAt !== null) await this.queueLane(webhook.id, delivery.lane, retryAt);
+    if (retryAt !== null) await this.queueLane(webhook.id, delivery.lane, retryAt, webhook.customerId);
     return giveUp;
   }
 }

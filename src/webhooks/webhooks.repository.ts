@@ -161,9 +161,9 @@ export class WebhooksRepository {
   }
 
   /** Lanes with pending deliveries, and when each can next be attempted (crash recovery). */
-  pendingLanes(limit: number): Promise<Array<{ webhook_id: string; lane: string; due: Date }>> {
+  pendingLanes(limit: number): Promise<Array<{ webhook_id: string; lane: string; customer_id: string; due: Date }>> {
     return this.dataSource.query(
-      `SELECT webhook_id, lane, MIN(GREATEST(next_attempt_at, COALESCE(lease_until, next_attempt_at))) AS due
+      `SELECT webhook_id, lane, MIN(customer_id) AS customer_id, MIN(GREATEST(next_attempt_at, COALESCE(lease_until, next_attempt_at))) AS due
        FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, lane ORDER BY due LIMIT $1`,
       [limit],
     );
