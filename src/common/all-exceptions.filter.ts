@@ -14,6 +14,9 @@ interface FastifyLikeError {
 /** PostgreSQL/driver conditions that mean "the database is not available right now". */
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 
+/** Serialization failure, deadlock: the transaction was rolled back and may be run again (after one retry where it is safe). */
+const CONFLICT_CODES = new Set(['40001', '40P01']);
+
 /** Duck-typed: errors raised inside Node's own modules may come from another realm (e.g. under jest), failing `instanceof Error`. */
 type ErrorLike = { message: string; name?: string; code?: string; driverError?: { code?: string } };
 
@@ -79,6 +82,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
       const message = (fastify.code && FASTIFY_MESSAGES[fastify.code]) ?? this.clientMessage(fastify);
       return this.shape(fastify.statusCode, message);
+    }
+    const code = errorLike(exception)?.code ?? errorLike(exception)?.driverError?.code;
+    if (code !== undefined && CONFLICT_CODES.has(code)) {
+      this.logger.warn(`database conflict (${code}): ${errorLike(exception)?.message ?? 'unknown'}`);
+      return this.shape(HttpStatus.SERVICE_UNAVAILABLE, 'The service is busy with a conflicting change; retry shortly');
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`database unavailable: ${errorLike(exception)?.message ?? 'unknown'}`);

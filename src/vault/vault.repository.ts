@@ -427,7 +427,8 @@ export class VaultRepository {
 
   /**
    * One round trip: finds the named items of the tenant, stamps last_used_at
-   * when every name is usable, and writes one audit record per name.
+   * when every name is usable (in id order, never waiting on a row another
+   * resolve is stamping), and writes one audit record per name.
    */
   async resolve(customerId: string, names: string[], now: Date, who: AuditActor): Promise<ResolvedRow[]> {
     // On a prepared statement: PostgreSQL took longer to plan this statement (1.2–1.6 ms) than to run it (1.0–1.3 ms for 20 names).
@@ -442,12 +443,18 @@ export class VaultRepository {
          WHERE v.customer_id = $1 AND v.deleted_at IS NULL AND v.name IN (SELECT name FROM req)
        ), verdict AS (
          SELECT (SELECT count(*) FROM found WHERE NOT expired AND kind = 'secret') = (SELECT count(*) FROM req) AS ok
-       ), touched AS (
-         UPDATE vault_item v SET last_used_at = $3
-         FROM verdict
-         WHERE verdict.ok AND v.customer_id = $1 AND v.id IN (SELECT id FROM found)
+       ), stamp AS (
+         -- Locked in id order, skipping rows another resolve is stamping right now: concurrent resolves of
+         -- overlapping names never wait on one another, so they cannot deadlock (one statement locking
+         -- many rows in plan order did, under 1,000 concurrent resolves of 100 names).
+         SELECT l.id FROM vault_item l
+         WHERE (SELECT ok FROM verdict) AND l.customer_id = $1 AND l.id IN (SELECT id FROM found)
            -- At most one stamp a minute: hot names resolved by many runs at once would otherwise queue on these rows' locks.
-           AND (v.last_used_at IS NULL OR v.last_used_at < $3::timestamptz - interval '1 minute')
+           AND (l.last_used_at IS NULL OR l.last_used_at < $3::timestamptz - interval '1 minute')
+         ORDER BY l.id
+         FOR UPDATE OF l SKIP LOCKED
+       ), touched AS (
+         UPDATE vault_item v SET last_used_at = $3 FROM stamp WHERE v.id = stamp.id
          RETURNING v.id
        ), audit AS (
          INSERT INTO vault_event (customer_id, vault_id, item_name, action, outcome, actor, request_id, created_at)

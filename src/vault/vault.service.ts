@@ -12,6 +12,7 @@ import { EventsService } from '../events/events.service';
 import { KmsKeyGate } from '../kms/kms-key-gate';
 import { KMS_PROVIDER, KmsProvider, KmsProviderName } from '../kms/kms-provider.interface';
 import { currentRequestId } from '../logging/request-context';
+import { retryOnceOnConflict } from '../database/transient-conflict';
 import { apiKeyMatches, generateApiKey, hashApiKey, isWellFormedApiKey } from './api-key';
 import { ApiKeyVerificationDto, ResolvedVaultSecretsDto } from './dto/internal-vault.dto';
 import { VaultEventPageDto, toVaultEventDto } from './dto/vault-event.dto';
@@ -344,7 +345,8 @@ export class VaultService implements OnApplicationBootstrap {
     }
     this.tenantAccess.assertNotOffboarded(customerId);
     await this.keys.assertUsable();
-    const rows = await this.repo.resolve(customerId, names, now, this.who(principal, now));
+    // One statement: a deadlock or serialization failure rolled it back whole (audit rows too), so it is run once more.
+    const rows = await retryOnceOnConflict(() => this.repo.resolve(customerId, names, now, this.who(principal, now)));
     const byName = new Map(rows.map((r) => [r.name, r]));
     const missing = [...new Set(names)].filter((n) => !byName.has(n));
     if (missing.length > 0) throw new NotFoundException(`Vault items not found: ${missing.join(', ')}`);
