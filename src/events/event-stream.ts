@@ -48,6 +48,8 @@ export class EventStream implements StreamSubscriber {
   private missed = false;
   private closed = false;
   private catchingUp: Promise<void> | undefined;
+  /** Mean frame size so far: a read asks for about as many events as the buffer has room for. */
+  private frameBytes = 512;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly ended = new Set<() => void>();
 
@@ -118,7 +120,9 @@ export class EventStream implements StreamSubscriber {
 
   private send(event: StreamEvent): void {
     this.last = event.position;
-    this.raw.write(frame(event));
+    const text = frame(event);
+    this.frameBytes = Math.round(this.frameBytes * 0.9 + text.length * 0.1);
+    this.raw.write(text);
   }
 
   private catchUp(): void {
@@ -131,7 +135,9 @@ export class EventStream implements StreamSubscriber {
     while (!this.closed) {
       if (!(await this.room())) return;
       this.missed = false;
-      const { events, horizon } = await this.repo.tenantEvents(this.customerId, this.options.typePrefix, this.last!, this.options.batch);
+      const room = Math.ceil((this.options.bufferBytes - this.raw.writableLength) / this.frameBytes) + 1;
+      const limit = Math.max(10, Math.min(this.options.batch, room));
+      const { events, horizon } = await this.repo.tenantEvents(this.customerId, this.options.typePrefix, this.last!, limit);
       let full = false;
       for (const event of events) {
         if (this.closed) return;
@@ -143,7 +149,7 @@ export class EventStream implements StreamSubscriber {
         }
         this.send(event);
       }
-      if (full || events.length === this.options.batch) {
+      if (full || events.length === limit) {
         await yieldToLoop();
         continue;
       }
