@@ -1,11 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
-import { CREATE_FAULT_SILENCE_EXAMPLES, FAULT_SILENCE_LINKS, SILENCE_NOT_FOUND } from './dto/fault-examples';
+import { CREATE_FAULT_SILENCE_EXAMPLES, FAULT_SILENCE_LINKS, SILENCE_NOT_FOUND, TOO_MANY_SILENCES } from './dto/fault-examples';
 import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto } from './dto/fault-silence.dto';
 import { FaultSilenceService } from './fault-silence.service';
+
+function nextPageUrl(query: ListFaultSilencesQueryDto, cursor: string): string {
+  const params = new URLSearchParams({ ...(query.include_expired !== undefined ? { include_expired: query.include_expired } : {}), ...(query.limit !== undefined ? { limit: String(query.limit) } : {}), cursor });
+  return `/fault/silences?${params.toString()}`;
+}
 
 @ApiTags('faults')
 @ApiDatabaseUnavailable()
@@ -23,17 +29,23 @@ export class FaultSilenceController {
     [{ field: 'ends_at', message: 'ends_at must be a valid ISO 8601 date string' }],
     '; no matcher (site, resource_id or type); `ends_at` not after `starts_at`, more than 90 days after it, or in the past',
   )
+  @ApiError(409, TOO_MANY_SILENCES)
   createFaultSilence(@CurrentPrincipal() p: Principal, @Body() body: CreateFaultSilenceDto): Promise<FaultSilenceDto> {
     return this.silences.create(p, body);
   }
 
-  /** Active and future silences (all with `include_expired=true`), by start. */
+  /**
+   * Active and future silences (all with `include_expired=true`), by start: a plain array, at most `limit` (default
+   * 200, the cap on active and future silences). A `Link: <…>; rel="next"` header names the next page when there is one.
+   */
   @Get()
   @Auth({ user: ['faults:read'] })
-  @ApiOkResponse({ type: [FaultSilenceDto] })
-  @ApiValidationError('Invalid query parameter', [{ field: 'include_expired', message: 'include_expired must be one of the following values: true, false' }])
-  listFaultSilences(@CurrentPrincipal() p: Principal, @Query() query: ListFaultSilencesQueryDto): Promise<FaultSilenceDto[]> {
-    return this.silences.list(p.customerId!, query);
+  @ApiOkResponse({ type: [FaultSilenceDto], headers: { Link: { description: 'The next page, `<…?cursor=…>; rel="next"`, when there is one', schema: { type: 'string' } } } })
+  @ApiValidationError('Invalid query parameter, or a cursor this API did not issue', [{ field: 'include_expired', message: 'include_expired must be one of the following values: true, false' }])
+  async listFaultSilences(@CurrentPrincipal() p: Principal, @Query() query: ListFaultSilencesQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<FaultSilenceDto[]> {
+    const page = await this.silences.list(p.customerId!, query);
+    if (page.next !== null) reply.header('link', `<${nextPageUrl(query, page.next)}>; rel="next"`);
+    return page.data;
   }
 
   @Delete(':silenceId')

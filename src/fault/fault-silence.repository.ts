@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { lockTenantScope } from '../database/tenant-lock';
 import { FaultSilenceEntity } from './entities/fault-silence.entity';
 
 /** Storage of silences; every method takes the tenant. Matching at report time is in FaultRepository.upsertReport. */
@@ -7,18 +8,30 @@ import { FaultSilenceEntity } from './entities/fault-silence.entity';
 export class FaultSilenceRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(silence: FaultSilenceEntity): Promise<void> {
-    await this.dataSource.manager.insert(FaultSilenceEntity, silence);
+  /**
+   * Inserts the silence unless the tenant has `cap` silences that have not ended by `now` (counted
+   * and inserted under the tenant's lock, so concurrent creations cannot pass the cap together).
+   */
+  async insertWithinCap(silence: FaultSilenceEntity, cap: number, now: Date): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      await lockTenantScope(m, 'fault_silences', silence.customerId);
+      const [{ n }] = await m.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM fault_silences WHERE customer_id = $1 AND ends_at > $2', [silence.customerId, now]);
+      if (n >= cap) return false;
+      await m.insert(FaultSilenceEntity, silence);
+      return true;
+    });
   }
 
-  /** The tenant's silences ending after `endingAfter` (all when undefined), by start then id. */
-  async list(customerId: string, endingAfter: Date | undefined): Promise<FaultSilenceEntity[]> {
+  /** A page of the tenant's silences ending after `endingAfter` (all when undefined), by start then id, after `after`. */
+  async list(customerId: string, endingAfter: Date | undefined, take: number, after?: { startsAt: Date; id: string }): Promise<FaultSilenceEntity[]> {
     const query = this.dataSource.manager
       .createQueryBuilder(FaultSilenceEntity, 's')
       .where('s.customer_id = :customerId', { customerId })
       .orderBy('s.starts_at', 'ASC')
-      .addOrderBy('s.id', 'ASC');
+      .addOrderBy('s.id', 'ASC')
+      .take(take);
     if (endingAfter !== undefined) query.andWhere('s.ends_at > :endingAfter', { endingAfter });
+    if (after !== undefined) query.andWhere('(s.starts_at, s.id) > (:afterStart, :afterId)', { afterStart: after.startsAt, afterId: after.id });
     return query.getMany();
   }
 

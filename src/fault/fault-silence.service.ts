@@ -1,12 +1,26 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { Principal } from '../auth/principal';
 import { newSilenceId, SILENCE_ID_PATTERN } from '../common/ids';
-import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, toFaultSilenceDto } from './dto/fault-silence.dto';
+import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, MAX_SILENCES_PER_TENANT, toFaultSilenceDto } from './dto/fault-silence.dto';
 import { FaultSilenceEntity } from './entities/fault-silence.entity';
 import { FaultSilenceRepository } from './fault-silence.repository';
 
 const MAX_SILENCE_MS = 90 * 86_400_000;
+
+/** Where a page of silences ended: its last (starts_at, id), opaque to clients. */
+function encodeCursor(silence: FaultSilenceEntity): string {
+  return Buffer.from(`${silence.startsAt.toISOString()}|${silence.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { startsAt: Date; id: string } {
+  const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const startsAt = new Date(at ?? '');
+  if (rest.length > 0 || id === undefined || !SILENCE_ID_PATTERN.test(id) || Number.isNaN(startsAt.getTime()) || startsAt.toISOString() !== at) {
+    throw new BadRequestException('cursor is invalid; start again from the first page');
+  }
+  return { startsAt, id };
+}
 
 /** Maintenance windows: faults reported while one matches are stored with `silenced: true`. */
 @Injectable()
@@ -40,13 +54,20 @@ export class FaultSilenceService {
     silence.comment = dto.comment;
     silence.createdBy = principal.subject;
     silence.createdAt = now;
-    await this.silences.insert(silence);
+    if (!(await this.silences.insertWithinCap(silence, MAX_SILENCES_PER_TENANT, now))) {
+      throw new ConflictException(`A tenant may have at most ${MAX_SILENCES_PER_TENANT} active or future silences; delete one first`);
+    }
     return toFaultSilenceDto(silence);
   }
 
-  async list(customerId: string, query: ListFaultSilencesQueryDto): Promise<FaultSilenceDto[]> {
-    const rows = await this.silences.list(customerId, query.include_expired === 'true' ? undefined : this.clock.now());
-    return rows.map(toFaultSilenceDto);
+  /** A page of silences and the cursor of the next one (null on the last page). */
+  async list(customerId: string, query: ListFaultSilencesQueryDto): Promise<{ data: FaultSilenceDto[]; next: string | null }> {
+    const limit = query.limit ?? MAX_SILENCES_PER_TENANT;
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await this.silences.list(customerId, query.include_expired === 'true' ? undefined : this.clock.now(), limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { data: page.map(toFaultSilenceDto), next: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
   async delete(customerId: string, id: string): Promise<void> {

@@ -22,9 +22,16 @@ function fixedResolver(...addresses: string[]): HostResolver & { calls: number }
 }
 
 /** A TCP server on 127.0.0.1 whose connections `onConnection` handles; counts connections. */
-async function tcpServer(onConnection: (socket: net.Socket) => void): Promise<{ port: number; connections: number; closed: number; close(): Promise<void> }> {
+interface TcpServer {
+  port: number;
+  connections: number;
+  closed: number;
+  close(): Promise<void>;
+}
+
+async function tcpServer(onConnection: (socket: net.Socket) => void): Promise<TcpServer> {
   const sockets = new Set<net.Socket>();
-  const state = { port: 0, connections: 0, closed: 0, close: async () => undefined };
+  const state: TcpServer = { port: 0, connections: 0, closed: 0, close: () => Promise.resolve() };
   const server = net.createServer((socket) => {
     state.connections++;
     sockets.add(socket);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows, returnedRows } from '../database/affected-rows';
+import { lockTenantScope } from '../database/tenant-lock';
 import { KeyRef, KmsProviderName, WrappedKey } from '../kms/kms-provider.interface';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookEntity } from './entities/webhook.entity';
@@ -45,8 +46,15 @@ export class WebhooksRepository {
     return this.dataSource.transaction(work);
   }
 
-  async insert(webhook: WebhookEntity): Promise<void> {
-    await this.dataSource.manager.insert(WebhookEntity, webhook);
+  /** Inserts the webhook unless its tenant has `cap` already (atomic per tenant); false when at the cap. */
+  async insertWithinCap(webhook: WebhookEntity, cap: number): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      await lockTenantScope(m, 'webhooks', webhook.customerId);
+      const [{ n }] = await m.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM webhooks WHERE customer_id = $1', [webhook.customerId]);
+      if (n >= cap) return false;
+      await m.insert(WebhookEntity, webhook);
+      return true;
+    });
   }
 
   list(customerId: string): Promise<WebhookEntity[]> {

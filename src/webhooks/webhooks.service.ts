@@ -55,9 +55,6 @@ export class WebhooksService {
   async create(principal: Principal, dto: CreateWebhookDto): Promise<CreatedWebhookDto> {
     const customerId = tenantOf(principal);
     const url = await this.checkedUrl(dto.url);
-    if ((await this.repo.list(customerId)).length >= MAX_WEBHOOKS_PER_TENANT) {
-      throw new ConflictException(`A tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first`);
-    }
     const now = this.clock.now();
     const id = newWebhookId(now);
     const secret = generateWebhookSecret();
@@ -74,7 +71,10 @@ export class WebhooksService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.repo.insert(webhook);
+    // Counted and inserted under the tenant's lock: concurrent creations cannot pass the cap together.
+    if (!(await this.repo.insertWithinCap(webhook, MAX_WEBHOOKS_PER_TENANT))) {
+      throw new ConflictException(`A tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first`);
+    }
     this.logger.log(`created webhook ${id} for ${customerId}`);
     return { ...toWebhookDto(webhook), secret };
   }

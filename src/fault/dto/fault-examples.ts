@@ -100,4 +100,8 @@ export const OPEN_KEY_CONFLICT_EXAMPLE: ErrorExample = {
   description: 'Reopening would leave two unresolved faults with one dedup_key',
   message: 'Another unresolved fault has this dedup_key; resolve it first',
 };
+export const TOO_MANY_SILENCES: ErrorExample = {
+  description: 'The tenant has 200 active or future silences already',
+  message: 'A tenant may have at most 200 active or future silences; delete one first',
+};
 export const SILENCE_NOT_FOUND: ErrorExample = { description: "No such silence in the token's tenant", message: 'Silence not found' };

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageLimit } from '../../common/query-params';
 import { toApiTimestamp } from '../../common/timestamps';
 import { FaultSilenceEntity } from '../entities/fault-silence.entity';
 import { NoNul, OptionalText, trim } from './fault-input.dto';
@@ -36,12 +37,26 @@ export class CreateFaultSilenceDto {
   comment!: string;
 }
 
+/** Silences a tenant may have that have not ended (expired ones do not count). */
+export const MAX_SILENCES_PER_TENANT = 200;
+
 export class ListFaultSilencesQueryDto {
   /** `true`: expired silences too. Default: active and future ones. */
   @ApiPropertyOptional({ enum: ['true', 'false'] })
   @IsOptional()
   @IsIn(['true', 'false'])
   include_expired?: 'true' | 'false';
+
+  /** Page size, 1–200 (default 200: every active and future silence in one page, as the cap is 200). */
+  @PageLimit(MAX_SILENCES_PER_TENANT, MAX_SILENCES_PER_TENANT)
+  limit?: number;
+
+  /** The `cursor` of the previous page's `Link: <…>; rel="next"` header, with the same include_expired. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  cursor?: string;
 }
 
 export class FaultSilenceDto {
