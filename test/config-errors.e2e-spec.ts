@@ -39,4 +39,21 @@ describe('configuration errors at start', () => {
     ]);
     expect(fs.readdirSync(dataDir)).toEqual([]); // nothing started, nothing written
   });
+
+  it('production with a JWKS but no issuer or audience refuses to start, naming both in the one block', async () => {
+    const { code, stderr } = await start({
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://app@db.invalid/netops',
+      JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      FAULT_TOKEN_SECRET: 'f'.repeat(24) + 'Q7x!k2Lm9Zp4Rt8Vw3Ys6Bn1',
+      KMS_LOCAL_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    });
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^Invalid configuration \(NODE_ENV=production\), \d+ problems?; the service did not start:$/);
+    expect(lines).toContain("  - JWT_ISSUER is required with JWT_JWKS_URL when NODE_ENV=production (the identity provider's issuer, the tokens' iss)");
+    expect(lines).toContain("  - JWT_AUDIENCE is required with JWT_JWKS_URL when NODE_ENV=production (this API's identifier at the provider, the tokens' aud)");
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
 });

@@ -63,7 +63,7 @@ describe('Fault dashboard tokens and short links', () => {
       });
       expect(code).toMatch(/^[0-9A-Za-z]{10,}$/);
       const { header, payload } = decode(token);
-      expect(header).toEqual({ alg: 'HS256', typ: 'JWT', kid: expect.any(String) });
+      expect(header).toEqual({ alg: 'HS256', typ: 'netops-dashboard+jwt', kid: expect.any(String) });
       expect(payload).toEqual({
         iss: expect.any(String),
         aud: DASHBOARD_TOKEN_AUDIENCE,

@@ -11,11 +11,12 @@ const ACCESS_TYPES = new Set(['jwt', 'at+jwt']);
 /** Keycloak's payload `typ` claim of tokens that are not access tokens. */
 const NOT_ACCESS_PAYLOAD_TYPES: Record<string, string> = { id: 'an ID token', refresh: 'a refresh token', offline: 'a refresh token' };
 
-const TOKEN_USES: Record<string, 'user' | 'service' | string> = {
-  access: 'user',
-  service: 'service',
-  id: 'an ID token',
-  refresh: 'a refresh token',
+/** `token_use` values: who an access token speaks for, or what else the token is. */
+const TOKEN_USES: Record<string, { kind: 'user' | 'service' } | { not: string }> = {
+  access: { kind: 'user' },
+  service: { kind: 'service' },
+  id: { not: 'an ID token' },
+  refresh: { not: 'a refresh token' },
 };
 
 /**
@@ -33,7 +34,8 @@ export function accessTokenKind(header: JwtHeader, payload: JwtPayload): 'user' 
   if (payloadType !== undefined) throw new TokenError(`Token is ${payloadType}, not an access token`);
   const use = optionalStringClaim(payload, 'token_use', { maxLength: 64 });
   if (use === undefined) return 'user';
-  const kind = Object.prototype.hasOwnProperty.call(TOKEN_USES, use) ? TOKEN_USES[use] : undefined;
-  if (kind === 'user' || kind === 'service') return kind;
-  throw new TokenError(kind !== undefined ? `Token is ${kind}, not an access token` : 'Token kind (token_use) is not accepted: access or service tokens only');
+  const known = Object.prototype.hasOwnProperty.call(TOKEN_USES, use) ? TOKEN_USES[use] : undefined;
+  if (known === undefined) throw new TokenError('Token kind (token_use) is not accepted: access or service tokens only');
+  if ('not' in known) throw new TokenError(`Token is ${known.not}, not an access token`);
+  return known.kind;
 }

@@ -69,9 +69,34 @@ describe('configuration', () => {
 
   it('accepts production with a strong secret or a JWKS URL', () => {
     expect(AuthConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: STRONG }).jwtSecret).toBe(STRONG);
-    const jwks = AuthConfig.fromEnv({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_SECRET: STRONG });
+    const jwks = AuthConfig.fromEnv({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'netops-api', JWT_SECRET: STRONG });
     expect(jwks.jwtSecret).toBeUndefined(); // one key source at a time: JWKS wins
     expect(jwks.jwksUrl).toBe('https://idp.example/.well-known/jwks.json');
+  });
+
+  it('production with a JWKS requires issuer and audience, both named at once', () => {
+    expect(problems(() => AuthConfig.fromEnv({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/jwks.json' }))).toEqual([
+      "JWT_ISSUER is required with JWT_JWKS_URL when NODE_ENV=production (the identity provider's issuer, the tokens' iss)",
+      "JWT_AUDIENCE is required with JWT_JWKS_URL when NODE_ENV=production (this API's identifier at the provider, the tokens' aud)",
+    ]);
+    // Development keeps today's defaults.
+    expect(AuthConfig.fromEnv({ JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json' }).issuer).toBeUndefined();
+  });
+
+  it('service tokens need customer_ids in production unless switched off explicitly', () => {
+    expect(AuthConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: STRONG }).serviceTokensRequireTenants).toBe(true);
+    expect(AuthConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: STRONG, SERVICE_TOKENS_REQUIRE_TENANTS: 'false' }).serviceTokensRequireTenants).toBe(false);
+    expect(AuthConfig.fromEnv({ JWT_SECRET: STRONG }).serviceTokensRequireTenants).toBe(false);
+    expect(AuthConfig.fromEnv({ JWT_SECRET: STRONG, SERVICE_TOKENS_REQUIRE_TENANTS: 'true' }).serviceTokensRequireTenants).toBe(true);
+  });
+
+  it('narrows the default user scopes to known scopes only, and never lets the JWKS cooldown be 0', () => {
+    expect(AuthConfig.fromEnv({ JWT_SECRET: STRONG }).defaultUserScopes).toHaveLength(7);
+    expect(AuthConfig.fromEnv({ JWT_SECRET: STRONG, JWT_DEFAULT_USER_SCOPES: 'faults:read, vault:read' }).defaultUserScopes).toEqual(['faults:read', 'vault:read']);
+    expect(problems(() => AuthConfig.fromEnv({ JWT_SECRET: STRONG, JWT_DEFAULT_USER_SCOPES: 'faults:read,vault:use' }))).toEqual([
+      'JWT_DEFAULT_USER_SCOPES must list user scopes (faults:read, faults:write, faults:delete, vault:read, vault:write, webhooks:read, webhooks:write); unknown: vault:use',
+    ]);
+    expect(problems(() => AuthConfig.fromEnv({ JWT_SECRET: STRONG, JWT_JWKS_COOLDOWN_SECONDS: '0' }))).toEqual(['JWT_JWKS_COOLDOWN_SECONDS must be between 1 and 3600 (got 0)']);
   });
 
   it('validates the tenant claim name', () => {

@@ -71,7 +71,7 @@ export class JwksCache implements SignatureVerifier {
         currentDate: new Date(time.nowSeconds * 1000),
         clockTolerance: time.clockToleranceSeconds,
       });
-      return payload as JwtPayload;
+      return payload;
     } catch (error) {
       throw refusalOf(error, token, () => validateClaims(token.payload, time));
     }

@@ -52,7 +52,7 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
     throw new Error(`the key set is larger than ${maxBytes} bytes`);
   }
   if (response.body === null) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
