@@ -25,6 +25,8 @@ export interface WorkerDefinition<T> {
 export interface SendOptions {
   singletonKey?: string;
   startAfter?: Date;
+  /** Jobs of higher priority are fetched first (default 0); a negative one yields to every fresh job. */
+  priority?: number;
   /** Enqueue inside this transaction: the job exists if and only if the transaction commits. */
   manager?: EntityManager;
 }
@@ -162,6 +164,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
     const id = await this.boss.send(queue, data, {
       ...(rest.singletonKey !== undefined ? { singletonKey: rest.singletonKey } : {}),
       ...(rest.startAfter !== undefined ? { startAfter: rest.startAfter } : {}),
+      ...(rest.priority !== undefined ? { priority: rest.priority } : {}),
       ...(db !== undefined ? { db } : {}),
     });
     if (id === null && manager !== undefined) {

@@ -34,7 +34,7 @@ interface LaneJob {
 }
 
 /** A lane whose tenant has every slot busy is looked at again after this (plus up to as much jitter). */
-const TENANT_BUSY_DELAY_MS = 250;
+const TENANT_BUSY_DELAY_MS = 1_000;
 
 /**
  * Delivers webhooks: a lane's pending deliveries one at a time in order,
@@ -96,7 +96,12 @@ export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationBootstr
     const release = this.slots.tryTake(customerId);
     if (release === null) {
       const delayMs = TENANT_BUSY_DELAY_MS * (1 + Math.random());
-      await this.jobs.send(WEBHOOK_LANE_QUEUE.name, { ...job, customerId } satisfies LaneJob, { singletonKey: `${job.webhookId}:${job.lane}`, startAfter: new Date(Date.now() + delayMs) });
+      await this.jobs.send(WEBHOOK_LANE_QUEUE.name, { ...job, customerId } satisfies LaneJob, {
+        singletonKey: `${job.webhookId}:${job.lane}`,
+        startAfter: new Date(Date.now() + delayMs),
+        // Fetched after every fresh lane, so another tenant's new delivery never queues behind this tenant's waiting ones.
+        priority: -1,
+      });
       // This worker would otherwise sleep until its next poll: let it fetch another tenant's lane now.
       this.jobs.wake(WEBHOOK_LANE_QUEUE.name);
       return;
