@@ -14,16 +14,19 @@ export class StreamsConfig {
   readonly pollMs!: number;
   /** Events read per query while a stream replays or catches up. */
   readonly replayBatch!: number;
+  /** Streams of an instance reading and writing a replay batch at once: replay never holds the event loop for long. */
+  readonly replayConcurrency!: number;
 
   static fromEnv(env: Env): StreamsConfig {
     const r = new EnvReader(env);
     const config: StreamsConfig = {
       maxPerTenant: r.int('STREAM_MAX_PER_TENANT', 20, 1, 10_000),
       maxPerInstance: r.int('STREAM_MAX_PER_INSTANCE', 1000, 1, 100_000),
-      bufferBytes: r.int('STREAM_BUFFER_BYTES', 262_144, 16_384, 16_777_216),
+      bufferBytes: r.int('STREAM_BUFFER_BYTES', 32_768, 16_384, 16_777_216),
       stallTimeoutMs: r.int('STREAM_STALL_TIMEOUT_MS', 30_000, 500, 600_000),
       pollMs: r.int('STREAM_POLL_MS', 1000, 50, 10_000),
       replayBatch: r.int('STREAM_REPLAY_BATCH', 100, 10, 1000),
+      replayConcurrency: r.int('STREAM_REPLAY_CONCURRENCY', 4, 1, 64),
     };
     r.done();
     return Object.freeze(config);

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModul
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { OffboardedTenants } from '../auth/offboarded-tenants';
 import { Clock } from '../common/clock';
+import { Semaphore } from '../common/semaphore';
 import { EventsConfig } from '../config/events.config';
 import { StreamsConfig } from '../config/streams.config';
 import { EventListener } from './event-listener';
@@ -60,6 +61,7 @@ export class EventStreamHub implements OnModuleInit, OnModuleDestroy, BeforeAppl
   private readonly recent = new Set<string>();
   private retry: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
+  private readonly replaySlots: Semaphore;
 
   constructor(
     private readonly listener: EventListener,
@@ -68,7 +70,14 @@ export class EventStreamHub implements OnModuleInit, OnModuleDestroy, BeforeAppl
     private readonly eventsConfig: EventsConfig,
     private readonly offboarded: OffboardedTenants,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.replaySlots = new Semaphore(config.replayConcurrency);
+  }
+
+  /** One of the instance's STREAM_REPLAY_CONCURRENCY places for reading and writing a replay batch. */
+  replaySlot(): Promise<() => void> {
+    return this.replaySlots.acquire();
+  }
 
   onModuleInit(): void {
     this.listener.onNotice((notice) => this.onNotice(notice));

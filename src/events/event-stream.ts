@@ -19,6 +19,8 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   /** Events read per query while catching up. */
   batch: number;
+  /** Waits for one of the instance's replay places (see STREAM_REPLAY_CONCURRENCY); answers its release. */
+  readSlot(): Promise<() => void>;
   /** Called once when the stream ends, whatever ended it. */
   onEnd(reason: StreamEndReason): void;
 }
@@ -134,22 +136,16 @@ export class EventStream implements StreamSubscriber {
   private async readUntilCaughtUp(): Promise<void> {
     while (!this.closed) {
       if (!(await this.room())) return;
-      this.missed = false;
-      const room = Math.ceil((this.options.bufferBytes - this.raw.writableLength) / this.frameBytes) + 1;
-      const limit = Math.max(10, Math.min(this.options.batch, room));
-      const { events, horizon } = await this.repo.tenantEvents(this.customerId, this.options.typePrefix, this.last!, limit);
-      let full = false;
-      for (const event of events) {
-        if (this.closed) return;
-        if (!isAfter(event.position, this.last!)) continue;
-        if (this.raw.writableLength >= this.options.bufferBytes) {
-          // The rest of this batch is read again once the client has made room.
-          full = true;
-          break;
-        }
-        this.send(event);
+      const release = await this.options.readSlot();
+      let read: { limit: number; length: number; horizon: bigint; full: boolean };
+      try {
+        read = await this.readBatch();
+      } finally {
+        release();
       }
-      if (full || events.length === limit) {
+      if (this.closed) return;
+      const { limit, length, horizon, full } = read;
+      if (full || length === limit) {
         await yieldToLoop();
         continue;
       }
@@ -160,6 +156,29 @@ export class EventStream implements StreamSubscriber {
       this.live = true;
       return;
     }
+  }
+
+  /** Reads one batch and writes what the buffer has room for. */
+  private async readBatch(): Promise<{ limit: number; length: number; horizon: bigint; full: boolean }> {
+    this.missed = false;
+    const room = Math.ceil((this.options.bufferBytes - this.raw.writableLength) / this.frameBytes) + 1;
+    const limit = Math.max(10, Math.min(this.options.batch, room));
+    const { events, horizon } = await this.repo.tenantEvents(this.customerId, this.options.typePrefix, this.last!, limit);
+    let full = false;
+    // One write to the socket per batch, not one per event.
+    this.raw.cork();
+    for (const event of events) {
+      if (this.closed) break;
+      if (!isAfter(event.position, this.last!)) continue;
+      if (this.raw.writableLength >= this.options.bufferBytes) {
+        // The rest of this batch is read again once the client has made room.
+        full = true;
+        break;
+      }
+      this.send(event);
+    }
+    this.raw.uncork();
+    return { limit, length: events.length, horizon, full };
   }
 
   /** Resolves true once the buffer is below the bound; false (and the stream cut) when the client stalls. */

@@ -66,6 +66,7 @@ export class FaultStreamService {
       stallTimeoutMs: this.streams.stallTimeoutMs,
       heartbeatMs: this.config.streamHeartbeatMs,
       batch: this.streams.replayBatch,
+      readSlot: () => this.hub.replaySlot(),
       onEnd: () => {
         clearInterval(recheck);
         unsubscribe();

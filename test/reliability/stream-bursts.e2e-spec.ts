@@ -50,7 +50,7 @@ describe('live streams under bursts (compared with the stored events)', () => {
   });
 
   /** A stream that is live: a first fault was reported and came through; the comparison starts there. */
-  async function liveStream(app: TestApp, tenant: string, token: string): Promise<{ stream: ResumingSse; from: string }> {
+  async function liveStream(app: TestApp, token: string): Promise<{ stream: ResumingSse; from: string }> {
     const stream = new ResumingSse(`${app.baseUrl}/fault/stream`, { authorization: `Bearer ${token}` });
     open.push(stream);
     expect(await stream.open()).toBe(200);
@@ -78,7 +78,7 @@ describe('live streams under bursts (compared with the stored events)', () => {
   it('50 concurrent reports (new faults, then one dedup key) reach the stream complete and in order', async () => {
     const tenant = newTenant();
     const token = userToken(tenant);
-    const { stream, from } = await liveStream(a, tenant, token);
+    const { stream, from } = await liveStream(a, token);
     await inParallel(50, 50, (i) => b.request('POST', '/fault', { token, body: { ...FAULT, resource_id: `dev_${i}` } }));
     await inParallel(50, 50, () => b.request('POST', '/fault', { token, body: { ...FAULT, resource_id: 'dev_flap', dedup_key: 'flap' } }));
     exact(await settle('50 concurrent reports', stream, tenant, from, 101), 101);
@@ -89,7 +89,7 @@ describe('live streams under bursts (compared with the stored events)', () => {
     const token = userToken(tenant);
     const created = await inParallel(50, 10, (i) => a.request('POST', '/fault', { token, body: { ...FAULT, resource_id: `dev_${i}` } }));
     const ids = created.map((r) => r.body.id as string);
-    const { stream, from } = await liveStream(a, tenant, token);
+    const { stream, from } = await liveStream(a, token);
     await Promise.all([
       b.request('POST', '/fault/bulk', { token, body: { ids, action: 'resolve' } }),
       inParallel(50, 25, (i) => a.request('POST', `/fault/${ids[i]}/comment`, { token, body: { comment: `note ${i}` } })),
@@ -100,7 +100,7 @@ describe('live streams under bursts (compared with the stored events)', () => {
   it('a 1,000-event burst on one instance reaches streams on both, complete and in order', async () => {
     const tenant = newTenant();
     const token = userToken(tenant);
-    const { stream, from } = await liveStream(a, tenant, token);
+    const { stream, from } = await liveStream(a, token);
     const other = new ResumingSse(`${b.baseUrl}/fault/stream`, { authorization: `Bearer ${token}`, 'last-event-id': from });
     open.push(other);
     expect(await other.open()).toBe(200);
