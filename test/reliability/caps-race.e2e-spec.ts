@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { TestApp, startTestApp } from '../support/test-app';
+import { TestApp, TestResponse, startTestApp } from '../support/test-app';
 import { newTenant, userToken } from '../support/tokens';
 
 /**
@@ -59,7 +59,7 @@ describe('per-tenant caps under concurrent creations', () => {
     let next: string | null = '/fault/silences?limit=50';
     let pages = 0;
     while (next !== null) {
-      const page = await t.request('GET', next, { token });
+      const page: TestResponse = await t.request('GET', next, { token });
       expect(page.status).toBe(200);
       seen.push(...page.body.map((s: { id: string }) => s.id));
       pages++;
