@@ -24,13 +24,13 @@ describe('configuration errors at start', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('production without its required settings: one block naming every problem, exit code 1, no stack trace', async () => {
-    const { code, stdout, stderr } = await start({ NODE_ENV: 'production', DATA_DIR: dataDir, PORT: 'eighty', JWT_SECRET: 'short', RATE_LIMIT_STORE: 'redis' });
+    const { code, stdout, stderr } = await start({ NODE_ENV: 'production', DATA_DIR: dataDir, PORT: 'eighty', JWT_SECRET: 'short', RATE_LIMIT_STORE: 'memcached' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([
       'Invalid configuration (NODE_ENV=production), 6 problems; the service did not start:',
       '  - PORT must be an integer (got "eighty")',
-      '  - RATE_LIMIT_STORE must be one of memory, postgres (got "redis")',
+      '  - RATE_LIMIT_STORE must be one of memory, postgres, redis (got "memcached")',
       '  - DATABASE_URL is required when NODE_ENV=production (the embedded database is for development)',
       '  - JWT_SECRET must be at least 32 characters',
       '  - FAULT_TOKEN_SECRET is required when NODE_ENV=production',

@@ -22,7 +22,9 @@ export class AppConfig {
   /** Requests allowed per client address per window, counted before authentication. */
   readonly rateLimitAddressMax!: number;
   /** `memory`: per instance, no I/O. `postgres`: shared by every instance on the database. */
-  readonly rateLimitStore!: 'memory' | 'postgres';
+  readonly rateLimitStore!: 'memory' | 'postgres' | 'redis';
+  /** The Redis of RATE_LIMIT_STORE=redis. */
+  readonly redisUrl!: string | undefined;
   /** Seconds a graceful shutdown waits for in-flight requests. */
   readonly shutdownTimeoutSeconds!: number;
   /** Milliseconds between SIGTERM and closing the listener, while readiness says 503 and connections are closed after each response. */
@@ -44,12 +46,14 @@ export class AppConfig {
       rateLimitMax: r.int('RATE_LIMIT_MAX', 600, 1, 1_000_000),
       rateLimitAddressMax: 0, // below: its default depends on rateLimitMax
       rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
-      rateLimitStore: r.oneOf('RATE_LIMIT_STORE', ['memory', 'postgres'] as const, 'memory'),
+      rateLimitStore: r.oneOf('RATE_LIMIT_STORE', ['memory', 'postgres', 'redis'] as const, 'memory'),
+      redisUrl: r.url('REDIS_URL', ['redis', 'rediss']),
       shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
       shutdownDrainMs: r.int('SHUTDOWN_DRAIN_MS', 1000, 0, 60_000),
       trustProxy: r.bool('TRUST_PROXY', false),
     };
     (config as { rateLimitAddressMax: number }).rateLimitAddressMax = r.int('RATE_LIMIT_ADDRESS_MAX', config.rateLimitMax * 10, 1, 100_000_000);
+    if (config.rateLimitStore === 'redis' && config.redisUrl === undefined) r.fail('REDIS_URL', 'is required when RATE_LIMIT_STORE=redis (redis://host:6379)');
     r.done();
     return Object.freeze(config);
   }
