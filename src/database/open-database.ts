@@ -1,5 +1,6 @@
 import { readOrCreateDevSecret } from '../config/dev-secret';
 import { DatabaseConfig } from '../config/database.config';
+import { checkDatabaseUrl } from './database-url-check';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseLocation {
@@ -14,7 +15,8 @@ export interface DatabaseLocation {
 /**
  * The one place that decides which PostgreSQL the service and every CLI use:
  * DATABASE_URL when set, otherwise the embedded server under DATA_DIR
- * (started here, or joined when another process already runs it).
+ * (started here, or joined when another process already runs it). A DATABASE_URL that cannot be
+ * connected to fails here with one line naming it (StartupError), before anything else starts.
  */
 export async function openDatabase(
   config: DatabaseConfig,
@@ -22,7 +24,10 @@ export async function openDatabase(
   log: (message: string) => void = () => undefined,
   warn: (message: string) => void = log,
 ): Promise<DatabaseLocation> {
-  if (config.url !== undefined) return { url: config.url, embedded: false, close: async () => undefined, onGiveUp: () => undefined };
+  if (config.url !== undefined) {
+    await checkDatabaseUrl(config.url, { retrySeconds: config.connectRetrySeconds, timeoutMs: config.connectTimeoutMs, warn });
+    return { url: config.url, embedded: false, close: async () => undefined, onGiveUp: () => undefined };
+  }
   const handle = await startEmbeddedPostgres({
     dataDir,
     port: config.embeddedPort,
