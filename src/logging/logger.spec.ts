@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
-import { accessLoggerFor, createLogger, requestSummary } from './logger';
+import { nestOptions } from '../app.setup';
+import { accessLoggerFor, consoleDestination, createLogger, requestSummary } from './logger';
+import { PinoNestLogger } from './pino-nest-logger';
 import { requestContext } from './request-context';
 
 function capture(): { lines: Array<Record<string, unknown>>; raw: string[]; stream: Writable } {
@@ -58,5 +60,55 @@ describe('createLogger', () => {
       { level: 30, time: expect.any(String), service: 'netops-faults-vault', msg: 'after' },
     ]);
     expect(accessLoggerFor(createLogger('warn', stream)).isLevelEnabled('info')).toBe(false);
+  });
+});
+
+describe('consoleDestination', () => {
+  const terminal = (isTTY: boolean): { out: string[]; stream: Writable & { isTTY?: boolean } } => {
+    const out: string[] = [];
+    const stream = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          out.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+      { isTTY },
+    );
+    return { out, stream };
+  };
+
+  it('writes readable lines (pino-pretty) to a terminal in development', () => {
+    const { out, stream } = terminal(true);
+    createLogger('info', consoleDestination(true, stream)).info({ component: 'database' }, 'embedded PostgreSQL listening');
+    const text = out.join('').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: embedded PostgreSQL listening\n/);
+    expect(() => JSON.parse(text) as unknown).toThrow();
+  });
+
+  it.each([
+    ['a pipe in development', true, false],
+    ['a terminal in production', false, true],
+  ])('writes JSON lines to %s', (_case, development, isTTY) => {
+    const { out, stream } = terminal(isTTY);
+    createLogger('info', consoleDestination(development, stream)).info('hello');
+    expect(JSON.parse(out.join(''))).toMatchObject({ level: 30, msg: 'hello' });
+  });
+});
+
+describe('Nest lines', () => {
+  it('are written when they happen (not buffered), with route mapping at debug', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger('debug', stream);
+    expect(nestOptions(logger).bufferLogs).toBe(false);
+    const nest = new PinoNestLogger(logger);
+    nest.log('Mapped {/fault, GET} route', 'RouterExplorer');
+    nest.log('FaultController {/fault}:', 'RoutesResolver');
+    nest.log('Nest application successfully started', 'NestApplication');
+    expect(lines.map((l) => [l.level, l.context])).toEqual([
+      [20, 'RouterExplorer'],
+      [20, 'RoutesResolver'],
+      [30, 'NestApplication'],
+    ]);
   });
 });

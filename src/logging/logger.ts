@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import pino, { DestinationStream, Logger } from 'pino';
 import { LogLevel } from '../config/app.config';
 import { RepeatLimiter } from './repeat-limiter';
@@ -59,6 +60,26 @@ export function stdoutDestination(): DestinationStream {
   return pino.destination({ dest: 1, sync: false });
 }
 
+/**
+ * Where the service's lines go: readable lines (pino-pretty, a development dependency) when a person
+ * watches a terminal in development; JSON lines otherwise — production, pipes, files, log shippers, and
+ * wherever pino-pretty is not installed (the production image prunes development dependencies).
+ */
+export function consoleDestination(development: boolean, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): DestinationStream {
+  const json = (): DestinationStream => (stdout === process.stdout ? stdoutDestination() : stdout);
+  if (!development || stdout.isTTY !== true) return json();
+  let pretty: (options: Record<string, unknown>) => DestinationStream;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pretty = require('pino-pretty') as typeof pretty;
+  } catch {
+    return json();
+  }
+  // Synchronous: a terminal in development, where nothing may be lost when the process exits.
+  const destination = stdout === process.stdout ? 1 : stdout;
+  return pretty({ destination, colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+}
+
 export function createLogger(level: LogLevel, destination: DestinationStream = stdoutDestination()): Logger {
   const repeats = new RepeatLimiter();
   return pino(
@@ -82,10 +103,13 @@ export function createLogger(level: LogLevel, destination: DestinationStream = s
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       messageKey: 'msg',
-      // Every line logged while serving a request names it (Fastify's own request logs already do).
+      // Every line logged while serving a request names it (Fastify's own request logs already do), and its trace.
       mixin(_object: object, _level: number, logger: Logger) {
         const reqId = currentRequestId();
-        return reqId === undefined || hasRequestIdBinding(logger) ? {} : { reqId };
+        const ids = reqId === undefined || hasRequestIdBinding(logger) ? {} : { reqId };
+        // With tracing on, a line written inside a span names it (trace.getActiveSpan() is undefined otherwise).
+        const span = trace.getActiveSpan()?.spanContext();
+        return span === undefined ? ids : { ...ids, trace_id: span.traceId, span_id: span.spanId };
       },
       serializers: { req: requestSummary },
     },

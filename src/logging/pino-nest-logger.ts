@@ -1,12 +1,15 @@
 import { LoggerService } from '@nestjs/common';
 import { Logger } from 'pino';
 
+/** Nest's per-route start-up lines (~80 on every start): details for debugging, not news at info. */
+const ROUTE_MAPPING_CONTEXTS = new Set(['RouterExplorer', 'RoutesResolver']);
+
 /** Routes Nest's own logging (and every `new Logger(Context)`) into the one pino logger. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.write('info', message, context);
+    this.write(context !== undefined && ROUTE_MAPPING_CONTEXTS.has(context) ? 'debug' : 'info', message, context);
   }
   error(message: unknown, stackOrContext?: string, context?: string): void {
     const ctx = context ?? stackOrContext;
