@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import pino, { DestinationStream, Logger } from 'pino';
 import { LogLevel } from '../config/app.config';
 import { RepeatLimiter } from './repeat-limiter';
@@ -103,13 +102,10 @@ export function createLogger(level: LogLevel, destination: DestinationStream = s
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       messageKey: 'msg',
-      // Every line logged while serving a request names it (Fastify's own request logs already do), and its trace.
+      // Every line logged while serving a request names it (Fastify's own request logs already do).
       mixin(_object: object, _level: number, logger: Logger) {
         const reqId = currentRequestId();
-        const ids = reqId === undefined || hasRequestIdBinding(logger) ? {} : { reqId };
-        // With tracing on, a line written inside a span names it (trace.getActiveSpan() is undefined otherwise).
-        const span = trace.getActiveSpan()?.spanContext();
-        return span === undefined ? ids : { ...ids, trace_id: span.traceId, span_id: span.spanId };
+        return reqId === undefined || hasRequestIdBinding(logger) ? {} : { reqId };
       },
       serializers: { req: requestSummary },
     },
