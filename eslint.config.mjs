@@ -25,8 +25,13 @@ const FOLDER_RULES = [
   },
   {
     // Infrastructure serves features and never depends on one (database/entities.ts is the one registry of every entity).
-    folders: ['auth', 'database', 'health', 'jobs', 'kms', 'logging', 'rate-limit'],
-    patterns: [[`^(\\.\\./)+${FEATURES}/`, 'Infrastructure (auth, common, config, database, health, jobs, kms, logging, rate-limit) never imports a feature.']],
+    folders: ['auth', 'database', 'health', 'jobs', 'kms', 'logging', 'rate-limit', 'tracing'],
+    patterns: [[`^(\\.\\./)+${FEATURES}/`, 'Infrastructure (auth, common, config, database, health, jobs, kms, logging, rate-limit, tracing) never imports a feature.']],
+  },
+  {
+    // Metrics are infrastructure too; their scrape-time gauges read one feature service (the open-stream count).
+    folders: ['metrics'],
+    patterns: [[`^(\\.\\./)+(?!events/event-stream-hub$)${FEATURES}/`, 'metrics/ never imports a feature, but for the open-stream count of events/event-stream-hub.']],
   },
   { folders: ['fault', 'vault', 'seed', 'events', 'webhooks', 'tenants', 'bus'], patterns: [] },
 ];

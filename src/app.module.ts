@@ -13,6 +13,8 @@ import { FaultModule } from './fault/fault.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { KmsModule } from './kms/kms.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { TracingModule } from './tracing/tracing.module';
 import { ClientAddressRateLimitGuard } from './rate-limit/client-address-rate-limit.guard';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -45,6 +47,8 @@ export class AppModule {
         WebhooksModule,
         EventBusModule,
         TenantsModule,
+        MetricsModule,
+        TracingModule,
       ],
       // Global enhancers, in the order they run: count the client address, authenticate, then count the verified caller.
       providers: [

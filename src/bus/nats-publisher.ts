@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { jetstream, jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { EventEnvelope } from '../events/event-types';
+import { SpanKind, inSpan, traceHeaders } from '../tracing/tracing';
 import { BUS_STREAM, BUS_SUBJECT_PREFIX, busSubject } from './bus-subject';
 
 /**
@@ -27,7 +29,14 @@ export class NatsPublisher {
 
   async publish(event: EventEnvelope): Promise<void> {
     const { js } = await this.connection();
-    await js.publish(busSubject(event.customer_id, event.type), JSON.stringify(event), { msgID: event.id, timeout: 5_000 });
+    const subject = busSubject(event.customer_id, event.type);
+    // A PRODUCER span (named by event type: the subject names the tenant), its `traceparent` in the message's headers.
+    await inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'publish' } }, async () => {
+      const carried = traceHeaders();
+      const hdrs = Object.keys(carried).length === 0 ? undefined : headers();
+      for (const [key, value] of Object.entries(carried)) hdrs!.set(key, value);
+      await js.publish(subject, JSON.stringify(event), { msgID: event.id, timeout: 5_000, ...(hdrs !== undefined ? { headers: hdrs } : {}) });
+    });
   }
 
   async close(): Promise<void> {

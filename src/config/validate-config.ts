@@ -6,8 +6,10 @@ import { EventsConfig } from './events.config';
 import { FaultConfig } from './fault.config';
 import { JobsConfig } from './jobs.config';
 import { KmsConfig } from './kms.config';
+import { MetricsConfig } from './metrics.config';
 import { StreamsConfig } from './streams.config';
 import { TenantsConfig } from './tenants.config';
+import { TracingConfig } from './tracing.config';
 import { VaultConfig } from './vault.config';
 
 /**
@@ -26,6 +28,8 @@ export const CONFIG_CLASSES: ReadonlyArray<{ name: string; fromEnv(env: Env): un
   EventsConfig,
   StreamsConfig,
   JobsConfig,
+  MetricsConfig,
+  TracingConfig,
 ];
 
 /** Every problem of every concern at once (empty when the configuration is valid). */

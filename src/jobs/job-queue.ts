@@ -3,6 +3,7 @@ import PgBoss from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { JobsConfig } from '../config/jobs.config';
 import { afterCommit } from '../database/after-commit';
+import { inJobSpan, withTraceContext } from '../tracing/job-tracing';
 
 export interface QueueDefinition {
   name: string;
@@ -110,7 +111,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
         ids.push(
           await this.boss.work(w.queue.name, { batchSize: 1, pollingIntervalSeconds: this.config.pollingIntervalSeconds }, async ([job]: Array<PgBoss.Job<object>>) => {
             if (job === undefined) return;
-            const run = w.handle(job.data);
+            const run = inJobSpan(w.queue.name, job.data, () => w.handle(job.data));
             this.running.add(run);
             try {
               await run;
@@ -161,7 +162,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
   async send(queue: string, data: object, options: SendOptions = {}): Promise<string | null> {
     const { manager, ...rest } = options;
     const db = manager === undefined ? undefined : { executeSql: async (text: string, values: unknown[]) => ({ rows: await manager.query<unknown[]>(text, values) }) };
-    const id = await this.boss.send(queue, data, {
+    const id = await this.boss.send(queue, withTraceContext(data), {
       ...(rest.singletonKey !== undefined ? { singletonKey: rest.singletonKey } : {}),
       ...(rest.startAfter !== undefined ? { startAfter: rest.startAfter } : {}),
       ...(rest.priority !== undefined ? { priority: rest.priority } : {}),

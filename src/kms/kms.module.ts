@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdow
 import { KmsConfig } from '../config/kms.config';
 import { EnvelopeCrypto } from './envelope';
 import { KmsKeyGate } from './kms-key-gate';
+import { InstrumentedKmsProvider } from './instrumented-kms.provider';
 import { createKmsProvider } from './kms.factory';
 import { KMS_PROVIDER, KmsProvider } from './kms-provider.interface';
 
@@ -27,7 +28,7 @@ export class KmsModule {
           provide: KMS_PROVIDER,
           inject: [KmsConfig],
           // Warnings (the development key file) are logged by KmsKeyGate at bootstrap.
-          useFactory: (config: KmsConfig) => createKmsProvider(config, () => undefined),
+          useFactory: (config: KmsConfig) => new InstrumentedKmsProvider(createKmsProvider(config, () => undefined)),
         },
         { provide: EnvelopeCrypto, inject: [KMS_PROVIDER], useFactory: (kms: KmsProvider) => new EnvelopeCrypto(kms) },
         KmsKeyGate,

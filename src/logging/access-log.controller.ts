@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, LogController as LogControllerType }
 import path from 'node:path';
 import { Logger } from 'pino';
 import { LoggedRequest, requestSummary } from './logger';
+import { requestTraceIds } from './request-context';
 
 /**
  * Fastify's LogController from the very copy of Fastify the Nest adapter uses
@@ -24,11 +25,11 @@ export function createAccessLogController(access: Logger): LogControllerType {
     override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
       if (error) {
         // An error may carry anything: through the request's logger, with redaction.
-        reply.log.error({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime, err: error }, 'request errored');
+        reply.log.error({ ...requestTraceIds.get(request), req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime, err: error }, 'request errored');
         return;
       }
       if (!access.isLevelEnabled('info')) return;
-      access.info({ reqId: request.id, req: requestSummary(request as LoggedRequest), res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+      access.info({ reqId: request.id, ...requestTraceIds.get(request), req: requestSummary(request as LoggedRequest), res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
     }
   }
   return new AccessLogController();

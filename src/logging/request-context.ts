@@ -10,3 +10,6 @@ export const requestContext = new AsyncLocalStorage<RequestContext>();
 export function currentRequestId(): string | undefined {
   return requestContext.getStore()?.requestId;
 }
+
+/** The trace and span ids of a request's span (set by the tracing hook when tracing is on), for its access-log line. */
+export const requestTraceIds = new WeakMap<object, { trace_id: string; span_id: string }>();

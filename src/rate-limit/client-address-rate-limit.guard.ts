@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app.config';
+import { rateLimitRefusals } from '../metrics/instruments';
 import { SKIP_RATE_LIMIT } from './rate-limit.guard';
 import { MemoryRateLimitStore } from './rate-limit.store';
 
@@ -25,6 +26,7 @@ export class ClientAddressRateLimitGuard implements CanActivate {
     const now = Date.now();
     const { count, resetAtMs } = await this.store.hit(ip, this.config.rateLimitWindowSeconds * 1000, now);
     if (count > this.config.rateLimitAddressMax) {
+      rateLimitRefusals.inc({ limiter: 'address' });
       const retryAfter = Math.max(1, Math.ceil((resetAtMs - now) / 1000));
       throw new HttpException(
         { message: `Too many requests from this address (${this.config.rateLimitAddressMax} per ${this.config.rateLimitWindowSeconds} s); retry after ${retryAfter} s`, retryAfter },

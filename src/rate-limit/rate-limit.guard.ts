@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable, S
 import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app.config';
 import { Principal } from '../auth/principal';
+import { rateLimitRefusals } from '../metrics/instruments';
 import { RateLimitStore } from './rate-limit.store';
 
 export const SKIP_RATE_LIMIT = 'rate-limit:skip';
@@ -29,6 +30,7 @@ export class RateLimitGuard implements CanActivate {
     const now = Date.now();
     const { count, resetAtMs } = await this.store.hit(key, this.config.rateLimitWindowSeconds * 1000, now);
     if (count > this.config.rateLimitMax) {
+      rateLimitRefusals.inc({ limiter: 'principal' });
       const retryAfter = Math.max(1, Math.ceil((resetAtMs - now) / 1000));
       throw new HttpException(
         { message: `Rate limit of ${this.config.rateLimitMax} requests per ${this.config.rateLimitWindowSeconds} s exceeded; retry after ${retryAfter} s`, retryAfter },

@@ -2,6 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { LookupAddress } from 'node:dns';
 import { LookupFunction } from 'node:net';
+import { WebhookOutcome, secondsSince, webhookDeliveries, webhookDeliveryDuration } from '../metrics/instruments';
+import { SpanKind, SpanStatusCode, inSpan, traceHeaders } from '../tracing/tracing';
 import { HostResolver, WebhookTargetError, parseWebhookUrl, resolveTarget, systemResolver } from './webhook-target';
 
 export interface DeliveryTimeouts {
@@ -48,6 +50,29 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
  * followed (a 3xx is a failure).
  */
 export async function sendDelivery(request: DeliveryRequest, resolver: HostResolver = systemResolver): Promise<DeliveryResult> {
+  return inSpan('webhook delivery', { kind: SpanKind.CLIENT }, async (span) => {
+    const started = process.hrtime.bigint();
+    // The receiver can continue the trace: the delivery's own span as `traceparent` (not signed, like user-agent).
+    const result = await deliver({ ...request, headers: { ...request.headers, ...traceHeaders() } }, resolver);
+    const outcome = outcomeOf(result);
+    webhookDeliveries.inc({ outcome });
+    webhookDeliveryDuration.observe({ outcome }, secondsSince(started));
+    span?.setAttributes({ 'webhook.outcome': outcome, ...(result.status !== null ? { 'http.response.status_code': result.status } : {}) });
+    if (!result.ok) span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+    return result;
+  });
+}
+
+/** How an attempt ended, as a metric label (a fixed vocabulary, never the URL or the error text). */
+function outcomeOf(result: DeliveryResult): WebhookOutcome {
+  if (result.ok) return 'delivered';
+  if (result.status !== null) return 'rejected';
+  if (result.error?.startsWith('request failed')) return 'network_error';
+  if (result.error !== null && / within \d+ ms$/.test(result.error)) return 'timeout';
+  return 'refused_target';
+}
+
+async function deliver(request: DeliveryRequest, resolver: HostResolver): Promise<DeliveryResult> {
   const started = Date.now();
   const { connectMs, firstByteMs, totalMs } = request.timeouts;
   let url: URL;

@@ -15,11 +15,13 @@ import { StreamsConfig } from '../../src/config/streams.config';
 import { TenantsConfig } from '../../src/config/tenants.config';
 import { VaultConfig } from '../../src/config/vault.config';
 import { JobsConfig } from '../../src/config/jobs.config';
+import { MetricsConfig } from '../../src/config/metrics.config';
+import { TracingConfig } from '../../src/config/tracing.config';
 import { createLogger } from '../../src/logging/logger';
 import { appendLogs } from './secret-ledger';
 
 /** Config classes rebuilt from the test's environment; feature modules add theirs here. */
-export const CONFIG_CLASSES: Array<Type<unknown> & { fromEnv(env: Env): unknown }> = [AppConfig, DatabaseConfig, AuthConfig, FaultConfig, KmsConfig, VaultConfig, TenantsConfig, EventsConfig, StreamsConfig, JobsConfig];
+export const CONFIG_CLASSES: Array<Type<unknown> & { fromEnv(env: Env): unknown }> = [AppConfig, DatabaseConfig, AuthConfig, FaultConfig, KmsConfig, VaultConfig, TenantsConfig, EventsConfig, StreamsConfig, JobsConfig, MetricsConfig, TracingConfig];
 
 export interface RequestOptions {
   token?: string;
