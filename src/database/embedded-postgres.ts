@@ -174,7 +174,8 @@ function startServer(clusterDir: string, options: EmbeddedPostgresOptions, ids: 
   const child = spawn(
     path.join(binDir(), 'postgres'),
     ['-D', clusterDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'],
-    { ...ids, stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own session and process group (detached): Ctrl-C at a terminal reaches the service only, which stops this server last.
+    { ...ids, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   return new Promise((resolve, reject) => {
     let output = '';

@@ -18,10 +18,12 @@ export interface SpawnedService {
  * The service as it runs in production — `src/main.ts` in its own process,
  * with its own signal handling — for shutdown, outage and multi-instance tests.
  */
-export async function spawnService(env: Record<string, string | undefined> = {}): Promise<SpawnedService> {
+export async function spawnService(env: Record<string, string | undefined> = {}, options: { detached?: boolean } = {}): Promise<SpawnedService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
+    // detached: a process group of its own, as a terminal gives `npm start` (a test can signal the whole group).
+    detached: options.detached ?? false,
     env: { ...process.env, LOG_LEVEL: 'info', DB_MIGRATIONS_RUN: 'true', ...env, PORT: String(port), HOST: env.HOST ?? '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
