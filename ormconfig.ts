@@ -29,8 +29,8 @@ export function dataSourceOptions(url: string, config: DatabaseConfig): DataSour
     poolSize: config.poolSize,
     extra: {
       connectionTimeoutMillis: config.connectTimeoutMs,
-      statement_timeout: config.statementTimeoutMs,
-      idle_in_transaction_session_timeout: 60_000,
+      // Startup parameters a transaction-mode pooler refuses: there, set them on the role (docs/scaling.md).
+      ...(config.preparedStatements ? { statement_timeout: config.statementTimeoutMs, idle_in_transaction_session_timeout: 60_000 } : {}),
       application_name: 'netops-faults-vault',
     },
   };

@@ -16,6 +16,13 @@ export class DatabaseConfig {
   /** Seconds the start keeps retrying a DATABASE_URL that refuses connections (not yet up) before it gives up. */
   readonly connectRetrySeconds!: number;
   readonly logQueries!: boolean;
+  /**
+   * Named prepared statements for the hot queries (and statement_timeout as a startup parameter).
+   * Off behind a transaction-mode pooler (PgBouncer 1.18), which cannot keep either per session.
+   */
+  readonly preparedStatements!: boolean;
+  /** A direct connection (not through a pooler) for LISTEN/NOTIFY and the migrations' session lock; unset: the main URL. */
+  readonly listenUrl!: string | undefined;
 
   static fromEnv(env: Env): DatabaseConfig {
     const r = new EnvReader(env);
@@ -29,10 +36,13 @@ export class DatabaseConfig {
       connectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
       connectRetrySeconds: r.int('DB_CONNECT_RETRY_SECONDS', 10, 0, 600),
       logQueries: r.bool('DB_LOG_QUERIES', false),
+      preparedStatements: r.bool('DB_PREPARED_STATEMENTS', true),
+      listenUrl: r.url('DATABASE_LISTEN_URL', ['postgres', 'postgresql']),
     };
     if (r.isProduction && config.url === undefined) {
       r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded database is for development)');
     }
+    if (config.listenUrl !== undefined && config.url === undefined) r.fail('DATABASE_LISTEN_URL', 'needs DATABASE_URL (the embedded database is always reached directly)');
     r.done();
     return Object.freeze(config);
   }

@@ -4,6 +4,19 @@ import { DataSource, EntityManager } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 const names = new Map<string, string>();
+/** DataSources that must not use named statements (behind a transaction-mode pooler: DB_PREPARED_STATEMENTS=false). */
+const unprepared = new WeakSet<DataSource>();
+
+/** Called once per DataSource at start from DB_PREPARED_STATEMENTS. */
+export function usePreparedStatements(dataSource: DataSource, enabled: boolean): void {
+  if (enabled) unprepared.delete(dataSource);
+  else unprepared.add(dataSource);
+}
+
+/** The query config: named (planned once per connection) unless the DataSource is behind a pooler. */
+function statement(dataSource: DataSource, sql: string, params: unknown[]): { name?: string; text: string; values: unknown[] } {
+  return unprepared.has(dataSource) ? { text: sql, values: params } : { name: statementName(sql), text: sql, values: params };
+}
 
 function statementName(sql: string): string {
   let name = names.get(sql);
@@ -20,11 +33,14 @@ function statementName(sql: string): string {
  * reads (a fault page, its comments, one item) and the runner's one-statement
  * writes (resolve, API-key verification), planning cost more than executing.
  * Outside any transaction (a statement on its own commits by itself); same
- * pool, timeouts and error handling as every other query.
+ * pool, timeouts and error handling as every other query. Behind a
+ * transaction-mode pooler (DB_PREPARED_STATEMENTS=false) the same statement
+ * goes unnamed: a named one would be prepared on one server connection and
+ * executed on another.
  */
 export async function preparedQuery<T>(dataSource: DataSource, sql: string, params: unknown[]): Promise<T[]> {
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
-  const result = await pool.query<T & object>({ name: statementName(sql), text: sql, values: params });
+  const result = await pool.query<T & object>(statement(dataSource, sql, params));
   return result.rows;
 }
 
@@ -37,6 +53,6 @@ export async function preparedQueryIn<T>(manager: EntityManager, sql: string, pa
   const runner = manager.queryRunner;
   if (runner === undefined || !runner.isTransactionActive) return preparedQuery<T>(manager.connection, sql, params);
   const client = (await runner.connect()) as PoolClient;
-  const result = await client.query<T & object>({ name: statementName(sql), text: sql, values: params });
+  const result = await client.query<T & object>(statement(manager.connection, sql, params));
   return result.rows;
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DatabaseConfig } from '../config/database.config';
 import { EventsConfig } from '../config/events.config';
 import { StreamsConfig } from '../config/streams.config';
 import { EventListener } from './event-listener';
@@ -19,7 +20,8 @@ export class EventsModule {
       providers: [
         { provide: EventsConfig, useFactory: () => EventsConfig.fromEnv(process.env) },
         { provide: StreamsConfig, useFactory: () => StreamsConfig.fromEnv(process.env) },
-        { provide: EventListener, useFactory: () => new EventListener(databaseUrl) },
+        // LISTEN needs a session of its own: through a transaction-mode pooler it would not hear a thing.
+        { provide: EventListener, inject: [DatabaseConfig], useFactory: (db: DatabaseConfig) => new EventListener(db.listenUrl ?? databaseUrl) },
         EventsRepository,
         EventsService,
         EventNotifier,

@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/database/open-database';
 import { runMigrationsLocked } from '../../src/database/run-migrations';
 import { freePort } from '../../src/common/free-port';
 import { useTemporaryDataDir } from './data-dir';
+import { PgBouncer, ensurePgBouncer, startPgBouncer } from './pgbouncer';
 
 /**
  * One fresh database per test run, on the server the service would use:
@@ -40,5 +41,14 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_SERVER_URL = server.url;
   process.env.DATABASE_URL = url.toString();
   process.env.E2E_DATABASE = database;
+  if (process.env.E2E_PGBOUNCER === '1') {
+    // Every app of the run goes through a transaction-mode PgBouncer, as behind a pooler in production:
+    // no named statements, LISTEN and the migration lock over the direct connection.
+    const pooler = await startPgBouncer(ensurePgBouncer(), server.url);
+    process.env.DATABASE_URL = pooler.url(url.toString());
+    process.env.DATABASE_LISTEN_URL = url.toString();
+    process.env.DB_PREPARED_STATEMENTS = 'false';
+    (globalThis as { __e2ePgBouncer?: PgBouncer }).__e2ePgBouncer = pooler;
+  }
   (globalThis as { __e2eDatabase?: typeof server }).__e2eDatabase = server;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Client } from 'pg';
 import { DatabaseLocation } from '../../src/database/open-database';
 import { removeTemporaryDataDirs } from './data-dir';
+import { PgBouncer } from './pgbouncer';
 import { scanForSecrets } from './secret-ledger';
 
 export default async function globalTeardown(): Promise<void> {
@@ -21,6 +22,7 @@ export default async function globalTeardown(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(database)} WITH (FORCE)`);
     await admin.end();
   }
+  await (globalThis as { __e2ePgBouncer?: PgBouncer }).__e2ePgBouncer?.close();
   await server?.close();
   if (process.env.E2E_EMBEDDED_DIR) fs.rmSync(process.env.E2E_EMBEDDED_DIR, { recursive: true, force: true });
   removeTemporaryDataDirs();
