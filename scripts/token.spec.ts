@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,5 +48,30 @@ describe('npm run token', () => {
     const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
     expect(claims(user)).toMatchObject({ customer_id: 'cus_demo', scopes: ['faults:read'] });
     expect(claims(service)).toMatchObject({ token_use: 'service', scopes: ['vault:use'] });
+  });
+});
+
+describe('npm run token: which secret', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-token-secret-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const token = (env: Record<string, string>) =>
+    run(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/token.ts', '--customer', 'cus_demo'], {
+      cwd: ROOT,
+      env: { ...process.env, JWT_SECRET: '', JWT_JWKS_URL: '', NODE_ENV: 'development', ...env },
+    });
+
+  it('signs with the development secret of the service DATA_DIR and says so on stderr, stdout holding only the token', async () => {
+    const { stdout, stderr } = await token({ DATA_DIR: dataDir });
+    const secretFile = path.join(dataDir, 'secrets', 'jwt-secret');
+    expect(stderr).toBe(`token: signed with the development secret in ${secretFile} (DATA_DIR=${dataDir}); the service must run with this DATA_DIR\n`);
+    expect(stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const secret = fs.readFileSync(secretFile, 'utf8').trim();
+    const [header, payload, signature] = stdout.trim().split('.');
+    expect(createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url')).toBe(signature);
+  });
+
+  it('says when JWT_SECRET from the environment signed it', async () => {
+    const { stderr } = await token({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(40) });
+    expect(stderr).toBe('token: signed with JWT_SECRET from the environment\n');
   });
 });

@@ -5,15 +5,18 @@
  *   npm run token -- --customer cus_demo [--scopes faults:read,vault:read] [--service] [--subject usr_1] [--ttl 3600]
  *   npm run token -- --service --scopes vault:use --customers cus_a,cus_b   (a service token limited to those tenants)
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signDevToken } from '../src/auth/dev-token';
 import { SERVICE_SCOPES, USER_SCOPES } from '../src/common/scopes';
+import { AppConfig } from '../src/config/app.config';
 import { AuthConfig } from '../src/config/auth.config';
 
 const USAGE = `Usage: npm run -s token -- [options]
 
 Prints a JWT signed with this service's JWT_SECRET (in development the secret generated into
-DATA_DIR), for curl or Swagger UI's Authorize button.
+DATA_DIR), for curl or Swagger UI's Authorize button. Says on stderr which secret it used: run it
+with the DATA_DIR (or JWT_SECRET) the service runs with, or the service answers 401.
 
   --customer <id>     tenant of a user token (required unless --service), e.g. cus_demo
   --scopes <a,b>      comma-separated scopes; omit for a user session with every user scope
@@ -49,6 +52,14 @@ export function parseScopes(raw: string | undefined, service: boolean): string[]
   return scopes;
 }
 
+/** Which secret signs the token, in the service's words: JWT_SECRET, or the development secret in the service's DATA_DIR. */
+export function secretSource(config: AuthConfig, env: NodeJS.ProcessEnv = process.env): string {
+  if (!config.jwtSecretGenerated) return 'signed with JWT_SECRET from the environment';
+  // The same folder the service resolves (AppConfig): DATA_DIR, or ./.data of the checkout `npm run` runs in.
+  const dataDir = AppConfig.fromEnv(env).dataDir;
+  return `signed with the development secret in ${path.join(dataDir, 'secrets', 'jwt-secret')} (DATA_DIR=${dataDir}); the service must run with this DATA_DIR`;
+}
+
 function main(argv: string[]): void {
   let values;
   try {
@@ -80,6 +91,7 @@ function main(argv: string[]): void {
   if (config.jwtSecret === undefined) {
     throw new Error('JWT_JWKS_URL is set: tokens come from your identity provider, not from this command');
   }
+  process.stderr.write(`token: ${secretSource(config)}\n`);
   process.stdout.write(
     `${signDevToken({
       secret: config.jwtSecret,
