@@ -18,7 +18,9 @@ export class ValidationFailedException extends BadRequestException {
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
+    // A required field that is missing is one message saying so, not one per rule about its form.
+    const constraints = error.constraints?.isDefined !== undefined ? { isDefined: error.constraints.isDefined } : error.constraints;
+    const own = Object.values(constraints ?? {}).map((message) => ({
       field,
       message: error.constraints?.whitelistValidation === message ? `property ${field} should not exist` : message,
     }));

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { PageLimit, toInt } from '../../common/query-params';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { VAULT_ID_PATTERN } from '../../common/ids';
 import { VAULT_ACTIONS, VAULT_OUTCOMES, VaultAction, VaultOutcome } from '../entities/vault-event.entity';
 import { EXAMPLE_EXPIRES_AT } from './vault-examples';
@@ -60,6 +60,8 @@ export class CreateVaultItemDto {
 export class UpdateVaultItemDto {
   /** 3–50 characters, unique per tenant; an `api-key:` item keeps the prefix, an ordinary item cannot take it. */
   @ApiProperty({ minLength: 3, maxLength: 50, example: 'mikrotik-backup-password' })
+  // PUT replaces the item, as the reference defines it: a missing name is one message saying so, not three about its form.
+  @IsDefined({ message: 'name is required (PUT replaces the item)' })
   @IsString()
   @Length(3, 50)
   @Matches(VAULT_NAME_PATTERN, { message: 'name must not contain control or invisible format characters or start or end with whitespace' })
