@@ -27,6 +27,15 @@ export class FaultConfig {
   readonly reopenWindowSeconds!: number;
   /** Comments one fault may carry (then 409). */
   readonly maxComments!: number;
+  /** A fault reported on R adopts open faults under R created at most this many seconds before it. */
+  readonly correlationWindowSeconds!: number;
+  /** Reopens within flapWindowSeconds that make a fault flapping. */
+  readonly flapThreshold!: number;
+  readonly flapWindowSeconds!: number;
+  /** When flapping faults are checked for a quiet window, and escalation steps for due ones (cron, UTC; each run also queues one 30 s later). */
+  readonly intelligenceSchedule!: string | undefined;
+  /** Recurring silences are expanded into windows this many days ahead (a daily job keeps the horizon). */
+  readonly silenceHorizonDays!: number;
 
   static fromEnv(env: Env): FaultConfig {
     const r = new EnvReader(env);
@@ -48,6 +57,11 @@ export class FaultConfig {
       tokenCacheMs: r.int('FAULT_TOKEN_CACHE_MS', 500, 0, 1000),
       reopenWindowSeconds: r.int('FAULT_REOPEN_WINDOW_SECONDS', 300, 0, 86_400),
       maxComments: r.int('FAULT_MAX_COMMENTS', 100, 1, 10_000),
+      correlationWindowSeconds: r.int('FAULT_CORRELATION_WINDOW_SECONDS', 300, 0, 86_400),
+      flapThreshold: r.int('FAULT_FLAP_THRESHOLD', 3, 2, 100),
+      flapWindowSeconds: r.int('FAULT_FLAP_WINDOW_SECONDS', 3600, 60, 7 * 86_400),
+      intelligenceSchedule: r.schedule('FAULT_INTELLIGENCE_SCHEDULE', '* * * * *'),
+      silenceHorizonDays: r.int('FAULT_SILENCE_HORIZON_DAYS', 35, 2, 400),
     };
     r.done();
     // The keys are readable by the code but not enumerable, so a logged or serialized config shows neither.

@@ -29,6 +29,8 @@ export interface OutboxRow {
   lane: string;
   /** Deliver to webhooks at all (false: a silenced fault's event). */
   deliver: boolean;
+  /** A symptom fault's event: only webhooks with include_symptoms receive it. */
+  symptom: boolean;
   /** Deliver to this webhook only (webhook.test). */
   onlyWebhookId?: string;
   /** Publish on the NATS bus too (NATS_URL is set). */
@@ -76,13 +78,13 @@ export class EventsRepository {
          INSERT INTO webhook_deliveries (webhook_id, customer_id, event_id, event_type, lane, status, attempts, next_attempt_at, created_at)
          SELECT w.id, w.customer_id, $1, $3, $6, 'pending', 0, $5, $5
          FROM webhooks w
-         WHERE $7 AND w.customer_id = $2 AND NOT w.disabled
+         WHERE $7 AND w.customer_id = $2 AND NOT w.disabled AND (NOT $11 OR w.include_symptoms)
            AND (w.id = $8 OR ($8::varchar IS NULL AND ('*' = ANY(w.events) OR $3 = ANY(w.events) OR $9 = ANY(w.events))))
          RETURNING webhook_id
        )
        SELECT e.seq, ARRAY(SELECT webhook_id FROM d) AS webhook_ids
        FROM e`,
-      [row.id, row.customerId, row.type, row.data, row.createdAt, row.lane, row.deliver, row.onlyWebhookId ?? null, familyOf(row.type), row.bus],
+      [row.id, row.customerId, row.type, row.data, row.createdAt, row.lane, row.deliver, row.onlyWebhookId ?? null, familyOf(row.type), row.bus, row.symptom],
     );
     return { seq: String(rows[0].seq), webhookIds: rows[0].webhook_ids };
   }

@@ -16,6 +16,8 @@ export interface NewEvent {
   subject?: string;
   /** False for a silenced fault: stored and streamed, never sent to webhooks. */
   deliver?: boolean;
+  /** About a symptom fault (it has a root): only webhooks with include_symptoms receive it. */
+  symptom?: boolean;
   /** Only this webhook receives it (webhook.test). */
   onlyWebhookId?: string;
 }
@@ -64,6 +66,7 @@ export class EventsService {
       createdAt: now,
       lane,
       deliver: event.deliver ?? true,
+      symptom: event.symptom ?? false,
       onlyWebhookId: event.onlyWebhookId,
       bus: this.config.natsUrl !== undefined && event.type !== 'webhook.test',
     });

@@ -12,6 +12,10 @@ import { BulkFaultResultDto, FaultDto, ResolveFaultsResultDto, toFaultDto } from
 import { FaultEntity } from './entities/fault.entity';
 import { faultEvent } from './fault-events';
 import { FaultRepository } from './fault.repository';
+import { FaultCorrelationService } from './correlation/fault-correlation.service';
+import { FaultFlappingService } from './flapping/fault-flapping.service';
+import { FaultTimelineService } from './timeline/fault-timeline.service';
+import { TimelineKind } from './timeline/fault-timeline.entity';
 
 /**
  * What a report did. Each lifecycle change is one method here, run in one transaction (the
@@ -23,6 +27,10 @@ export type ReportOutcome = 'created' | 'occurred' | 'reopened';
 export interface ReportResult {
   outcome: ReportOutcome;
   fault: FaultEntity;
+  /** Earlier faults below it that this report adopted as symptoms (topology correlation). */
+  adopted: FaultEntity[];
+  /** The report gave the fault a root (it is a symptom). */
+  rooted: boolean;
 }
 
 /** PostgreSQL's unique_violation on the open dedup key: another fault with the key is unresolved. */
@@ -38,6 +46,9 @@ const BULK_EVENTS: Record<BulkFaultActionDto['action'], EventType> = {
   acknowledge: 'fault.acknowledged',
 };
 
+/** The timeline entry of a lifecycle event. */
+const TIMELINE_OF: Partial<Record<EventType, TimelineKind>> = { 'fault.resolved': 'resolved', 'fault.reopened': 'reopened', 'fault.acknowledged': 'acknowledged' };
+
 export const OPEN_KEY_CONFLICT = 'Another unresolved fault has this dedup_key; resolve it first';
 
 /** Reports with deduplication, resolve on recovery, reopen on flapping, bulk actions. */
@@ -49,6 +60,9 @@ export class FaultLifecycleService {
     private readonly config: FaultConfig,
     private readonly tenantAccess: TenantAccess,
     private readonly events: EventsService,
+    private readonly correlation: FaultCorrelationService,
+    private readonly flapping: FaultFlappingService,
+    private readonly timeline: FaultTimelineService,
   ) {}
 
   /**
@@ -76,16 +90,17 @@ export class FaultLifecycleService {
    */
   async report(manager: EntityManager, draft: FaultEntity): Promise<ReportResult> {
     const { fault, inserted } = await this.faults.upsertReport(manager, draft);
-    if (!inserted) return { outcome: 'occurred', fault };
+    if (!inserted) return { outcome: 'occurred', fault, adopted: [], rooted: false };
     if (draft.dedupKey !== null) {
       const since = new Date(draft.createdAt.getTime() - this.config.reopenWindowSeconds * 1000);
       const newest = await this.faults.newestWithKeyForUpdate(manager, draft.customerId, draft.dedupKey, fault.id, Math.floor(draft.createdAt.getTime() / 1000));
       if (newest !== null && newest.status === 'resolved' && newest.resolvedAt !== null && newest.resolvedAt > since) {
         const reopened = await this.faults.reopenInstead(manager, fault.id, newest.id, fault);
-        return { outcome: 'reopened', fault: reopened };
+        const counted = await this.flapping.onReopen(manager, reopened, draft.createdAt);
+        return { outcome: 'reopened', ...(await this.correlation.correlate(manager, counted, draft.createdAt)) };
       }
     }
-    return { outcome: 'created', fault };
+    return { outcome: 'created', ...(await this.correlation.correlate(manager, fault, draft.createdAt)) };
   }
 
   /**
@@ -102,7 +117,7 @@ export class FaultLifecycleService {
     const match = byKey ? { dedupKey: dto.dedup_key! } : { resourceId: dto.resource_id!, type: dto.type! };
     const data = await this.faults.transaction(async (manager) => {
       const resolved = await this.faults.resolveMatching(manager, customerId, match, this.clock.now());
-      return this.announceEach(manager, resolved, 'fault.resolved');
+      return this.announceEach(manager, resolved, 'fault.resolved', principal.subject);
     });
     return { resolved: data.length, data };
   }
@@ -115,7 +130,7 @@ export class FaultLifecycleService {
     try {
       const { found, updated } = await this.faults.transaction(async (manager) => {
         const result = await this.faults.bulkUpdate(manager, customerId, wellFormed, dto.action, this.clock.now(), principal.subject);
-        await this.announceEach(manager, result.updated, BULK_EVENTS[dto.action]);
+        await this.announceEach(manager, result.updated, BULK_EVENTS[dto.action], principal.subject);
         return result;
       });
       const foundSet = new Set(found);
@@ -127,8 +142,8 @@ export class FaultLifecycleService {
     }
   }
 
-  /** Records one event per changed fault in the transaction that changed them; answers their DTOs. */
-  private async announceEach(manager: EntityManager, faults: FaultEntity[], type: EventType): Promise<FaultDto[]> {
+  /** Records one event and one timeline entry per changed fault in the transaction that changed them; answers their DTOs. */
+  private async announceEach(manager: EntityManager, faults: FaultEntity[], type: EventType, actor: string): Promise<FaultDto[]> {
     const comments = await this.faults.commentsOf(
       faults[0]?.customerId ?? '',
       faults.map((f) => f.id),
@@ -136,6 +151,8 @@ export class FaultLifecycleService {
     );
     const dtos = faults.map((f) => toFaultDto(f, comments.get(f.id) ?? []));
     for (const fault of dtos) await this.events.record(manager, faultEvent(type, fault));
+    const kind = TIMELINE_OF[type];
+    for (const fault of faults) if (kind !== undefined) await this.timeline.record(manager, fault, kind, actor, kind === 'reopened' ? { severity: fault.severity } : {});
     return dtos;
   }
 }

@@ -16,10 +16,29 @@ import { FaultController } from './fault.controller';
 import { FaultRepository } from './fault.repository';
 import { FaultService } from './fault.service';
 import { ShortLinkController } from './short-link.controller';
+import { FaultAnnouncer } from './fault-announcer';
+import { FaultCorrelationRepository } from './correlation/fault-correlation.repository';
+import { FaultCorrelationService } from './correlation/fault-correlation.service';
+import { FaultEscalationController } from './escalation/fault-escalation.controller';
+import { FaultEscalationRepository } from './escalation/fault-escalation.repository';
+import { FaultEscalationService } from './escalation/fault-escalation.service';
+import { FaultFlappingRepository } from './flapping/fault-flapping.repository';
+import { FaultFlappingService } from './flapping/fault-flapping.service';
+import { FaultTimelineController } from './timeline/fault-timeline.controller';
+import { FaultTimelineRepository } from './timeline/fault-timeline.repository';
+import { FaultTimelineService } from './timeline/fault-timeline.service';
 
 /** The Faults API: faults and their lifecycle, silences, comments, top faults, read-only dashboard tokens and their short links. */
 @Module({
-  controllers: [FaultStreamController, FaultTokenController, FaultSilenceController, FaultController, ShortLinkController],
+  controllers: [
+    FaultStreamController,
+    FaultTokenController,
+    FaultSilenceController,
+    FaultEscalationController,
+    FaultTimelineController,
+    FaultController,
+    ShortLinkController,
+  ],
   providers: [
     { provide: FaultConfig, useFactory: () => FaultConfig.fromEnv(process.env) },
     FaultRepository,
@@ -32,8 +51,17 @@ import { ShortLinkController } from './short-link.controller';
     FaultTokenService,
     FaultPurgeService,
     FaultStreamService,
+    FaultAnnouncer,
+    FaultTimelineRepository,
+    FaultTimelineService,
+    FaultCorrelationRepository,
+    FaultCorrelationService,
+    FaultFlappingRepository,
+    FaultFlappingService,
+    FaultEscalationRepository,
+    FaultEscalationService,
   ],
-  exports: [FaultTokenService, FaultPurgeService],
+  exports: [FaultTokenService, FaultPurgeService, FaultFlappingService, FaultEscalationService],
 })
 export class FaultModule implements OnModuleInit {
   constructor(

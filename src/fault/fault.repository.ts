@@ -21,6 +21,10 @@ export interface FaultListFilters {
   dedupKey?: string;
   acknowledged?: boolean;
   silenced?: boolean;
+  /** true: only faults without a root (what a person should act on). */
+  root?: boolean;
+  rootFaultId?: string;
+  flapping?: boolean;
 }
 
 export interface KeysetPosition {
@@ -48,11 +52,14 @@ export interface FaultPageRow {
 
 type FaultRow = Record<string, unknown> & { created_at_micros?: string };
 
-const FAULT_COLUMNS =
+export const FAULT_COLUMNS =
   'f.id, f.customer_id, f.resource_id, f.microservice_id, f.type, f.status, f.severity, f.message, f.cause, ' +
   'f.resource_ancestry_path, f.created_at, f.updated_at, f.resolved_at, f.ttl, f.dedup_key, f.occurrences, ' +
   // NULL on rows older than the lifecycle columns (added without a table rewrite): never repeated, so created_at.
-  'coalesce(f.last_occurred_at, f.created_at) AS last_occurred_at, f.acknowledged_at, f.acknowledged_by, f.silenced';
+  'coalesce(f.last_occurred_at, f.created_at) AS last_occurred_at, f.acknowledged_at, f.acknowledged_by, f.silenced, ' +
+  'f.root_fault_id, f.flapping, f.flapping_since, f.reopened_at, f.escalation_step, f.escalation_base_at, ' +
+  // symptom_count: one probe of the partial index faults_customer_root_created_idx (empty for most faults).
+  '(SELECT count(*) FROM faults sx WHERE sx.customer_id = f.customer_id AND sx.root_fault_id = f.id)::int AS symptom_count';
 
 /** The text `?q=` searches, exactly as faults_text_trgm_idx indexes it (a query never contains a newline). */
 const SEARCH_TEXT = `(f.message || E'\\n' || coalesce(f.cause, ''))`;
@@ -109,7 +116,12 @@ export class FaultRepository {
   private readonly toComment: RowMapper<FaultCommentEntity>;
 
   constructor(private readonly dataSource: DataSource) {
-    this.toFault = rowMapper(dataSource, FaultEntity);
+    const toEntity = rowMapper(dataSource, FaultEntity);
+    this.toFault = (row) => {
+      const fault = toEntity(row);
+      if ('symptom_count' in row) fault.symptomCount = Number(row.symptom_count);
+      return fault;
+    };
     this.toComment = rowMapper(dataSource, FaultCommentEntity);
   }
 
@@ -188,7 +200,8 @@ export class FaultRepository {
     const [rows]: [FaultRow[], number] = await manager.query(
       `UPDATE faults AS f SET status = 'unresolved', resolved_at = NULL, occurrences = f.occurrences + 1,
               last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), $3), updated_at = $3,
-              severity = ${higherSeverity('f.severity', '$4')}, acknowledged_at = NULL, acknowledged_by = NULL, silenced = $5
+              severity = ${higherSeverity('f.severity', '$4')}, acknowledged_at = NULL, acknowledged_by = NULL, silenced = $5,
+              escalation_step = 0, escalation_base_at = $3
        WHERE f.id = $1 AND f.customer_id = $2
        RETURNING ${FAULT_COLUMNS}`,
       [reopenedId, report.customerId, report.createdAt, report.severity, report.silenced],
@@ -237,7 +250,7 @@ export class FaultRepository {
     const set = {
       resolve: { sql: `status = 'resolved', resolved_at = $4, updated_at = $4`, where: `f.status = 'unresolved'` },
       unresolve: {
-        sql: `status = 'unresolved', resolved_at = NULL, updated_at = $4`,
+        sql: `status = 'unresolved', resolved_at = NULL, updated_at = $4, escalation_step = 0, escalation_base_at = $4`,
         where: `f.status = 'resolved' AND (f.dedup_key IS NULL OR NOT EXISTS (
                   SELECT 1 FROM faults o WHERE o.customer_id = f.customer_id AND o.dedup_key = f.dedup_key AND o.status = 'unresolved'))`,
       },
@@ -293,8 +306,15 @@ export class FaultRepository {
         updatedAt: fault.updatedAt,
         acknowledgedAt: fault.acknowledgedAt,
         acknowledgedBy: fault.acknowledgedBy,
+        escalationStep: fault.escalationStep,
+        escalationBaseAt: fault.escalationBaseAt,
       },
     );
+  }
+
+  /** Maps rows selected with FAULT_COLUMNS (for the rooms of fault/ that write their own SQL). */
+  mapFault(row: Record<string, unknown>): FaultEntity {
+    return this.toFault(row);
   }
 
   async delete(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
@@ -454,6 +474,10 @@ export function buildListPageSql(query: FaultPageQuery): { sql: string; params: 
   // Written as the predicates of the partial indexes (faults_customer_acknowledged/silenced_created_idx).
   if (filters.acknowledged !== undefined) common.push(filters.acknowledged ? 'f.acknowledged_at IS NOT NULL' : 'f.acknowledged_at IS NULL');
   if (filters.silenced !== undefined) common.push(filters.silenced ? 'f.silenced' : 'NOT f.silenced');
+  // faults_customer_root_created_idx / faults_customer_flapping_created_idx (partial, in keyset order).
+  if (filters.rootFaultId !== undefined) common.push(`f.root_fault_id = ${param(filters.rootFaultId)}`);
+  if (filters.root !== undefined) common.push(filters.root ? 'f.root_fault_id IS NULL' : 'f.root_fault_id IS NOT NULL');
+  if (filters.flapping !== undefined) common.push(filters.flapping ? 'f.flapping' : 'NOT f.flapping');
   if (filters.from !== undefined) common.push(`${createdAt} >= ${param(filters.from.toISOString())}::timestamptz`);
   if (filters.to !== undefined) common.push(`${createdAt} < ${param(filters.to.toISOString())}::timestamptz`);
   if (query.after !== undefined) {

@@ -18,6 +18,8 @@ import { faultEvent } from './fault-events';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultLifecycleService, isOpenKeyConflict, OPEN_KEY_CONFLICT, ReportOutcome } from './fault-lifecycle.service';
 import { FaultListFilters, FaultRepository, dateToMicros } from './fault.repository';
+import { FaultAnnouncer } from './fault-announcer';
+import { FaultTimelineService, SYSTEM_ACTOR } from './timeline/fault-timeline.service';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_PAGE_SIZE = 50;
@@ -62,6 +64,8 @@ export class FaultService {
     private readonly clock: Clock,
     private readonly config: FaultConfig,
     private readonly events: EventsService,
+    private readonly timeline: FaultTimelineService,
+    private readonly announcer: FaultAnnouncer,
   ) {
     this.cursors = new FaultCursorCodec(config.cursorSecret);
   }
@@ -81,6 +85,9 @@ export class FaultService {
       dedupKey: query.dedup_key,
       acknowledged: query.acknowledged === undefined ? undefined : query.acknowledged === 'true',
       silenced: query.silenced === undefined ? undefined : query.silenced === 'true',
+      root: query.root === undefined ? undefined : query.root === 'true',
+      rootFaultId: query.root_fault_id,
+      flapping: query.flapping === undefined ? undefined : query.flapping === 'true',
     };
     for (const [name, value] of [['from', filters.from], ['to', filters.to]] as const) {
       if (value !== undefined && Number.isNaN(value.getTime())) throw new BadRequestException(`${name} is not a valid date`);
@@ -100,6 +107,9 @@ export class FaultService {
       dedup_key: query.dedup_key,
       acknowledged: query.acknowledged,
       silenced: query.silenced,
+      ...(query.root !== undefined ? { root: query.root } : {}),
+      ...(query.root_fault_id !== undefined ? { root_fault_id: query.root_fault_id } : {}),
+      ...(query.flapping !== undefined ? { flapping: query.flapping } : {}),
     });
     const position = query.cursor !== undefined ? this.cursors.decode(customerId, filterHash, query.cursor) : undefined;
     // status=recent: the 24-hour cut-off is fixed by the first page, so later pages see the same set.
@@ -161,9 +171,19 @@ export class FaultService {
     draft.ttl = Math.floor(now.getTime() / 1000) + this.config.retentionDays * 86_400;
 
     const report = async (manager: EntityManager): Promise<CreateFaultResult> => {
-      const { outcome, fault } = await this.lifecycle.report(manager, draft);
+      const { outcome, fault, adopted, rooted } = await this.lifecycle.report(manager, draft);
       const body = outcome === 'created' ? toFaultDto(fault, []) : await this.withComments(fault, manager);
       await this.events.record(manager, faultEvent(REPORT_EVENTS[outcome], body));
+      if (outcome === 'occurred') await this.timeline.occurred(manager, fault, principal.subject, now);
+      else await this.timeline.record(manager, fault, outcome, principal.subject, { severity: fault.severity }, now);
+      if (rooted) await this.timeline.record(manager, fault, 'correlated', SYSTEM_ACTOR, { root_fault_id: fault.rootFaultId }, now);
+      await this.announcer.announce(manager, adopted, {
+        type: 'fault.correlated',
+        kind: 'correlated',
+        actor: SYSTEM_ACTOR,
+        details: () => ({ root_fault_id: fault.id }),
+        eventData: () => ({ root_fault_id: fault.id }),
+      });
       return { status: outcome === 'created' ? 201 : 200, body, outcome, replayed: false };
     };
     if (idempotencyKey === undefined) return this.faults.transaction(report);
@@ -209,6 +229,11 @@ export class FaultService {
       if (dto.message !== undefined) fault.message = dto.message;
       if (dto.cause !== undefined) fault.cause = dto.cause;
       if (dto.status === 'resolved' && fault.status !== 'resolved') fault.resolvedAt = now;
+      if (dto.status === 'unresolved' && fault.status === 'resolved') {
+        // A reopen starts escalation again from step 1.
+        fault.escalationStep = 0;
+        fault.escalationBaseAt = now;
+      }
       if (dto.status === 'unresolved') fault.resolvedAt = null;
       if (dto.status !== undefined) fault.status = dto.status;
       if (dto.acknowledged === true && fault.acknowledgedAt === null) {
@@ -229,6 +254,7 @@ export class FaultService {
       }
       const body = await this.withComments(fault, manager);
       await this.events.record(manager, faultEvent(updateEventType(statusBefore, fault.status, !acknowledgedBefore && fault.acknowledgedAt !== null), body));
+      await this.timeline.recordUpdate(manager, principal.subject, fault, dto, statusBefore, acknowledgedBefore);
       return body;
     });
   }
@@ -262,6 +288,7 @@ export class FaultService {
       await this.faults.insertComment(manager, comment);
       const body = await this.withComments(fault, manager);
       await this.events.record(manager, faultEvent('fault.commented', body));
+      await this.timeline.record(manager, fault, 'commented', principal.subject, { comment: dto.comment.slice(0, 200) }, now);
       return body;
     });
   }

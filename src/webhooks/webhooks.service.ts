@@ -65,6 +65,7 @@ export class WebhooksService {
       events: [...new Set(dto.events)],
       description: dto.description ?? null,
       disabled: false,
+      includeSymptoms: dto.include_symptoms ?? false,
       disabledReason: null,
       failingSince: null,
       ...(await this.secrets.seal(secret, customerId, id)),
@@ -80,8 +81,8 @@ export class WebhooksService {
   }
 
   async update(principal: Principal, id: string, dto: UpdateWebhookDto): Promise<WebhookDto> {
-    if (dto.url === undefined && dto.events === undefined && dto.description === undefined && dto.disabled === undefined) {
-      throw new BadRequestException('Nothing to update: send at least one of url, events, description, disabled');
+    if (dto.url === undefined && dto.events === undefined && dto.description === undefined && dto.disabled === undefined && dto.include_symptoms === undefined) {
+      throw new BadRequestException('Nothing to update: send at least one of url, events, description, disabled, include_symptoms');
     }
     const webhook = await this.find(principal, id);
     const now = this.clock.now();
@@ -89,6 +90,7 @@ export class WebhooksService {
     if (dto.url !== undefined) changes.url = await this.checkedUrl(dto.url);
     if (dto.events !== undefined) changes.events = [...new Set(dto.events)];
     if (dto.description !== undefined) changes.description = dto.description;
+    if (dto.include_symptoms !== undefined) changes.includeSymptoms = dto.include_symptoms;
     await this.repo.transaction(async (m) => {
       if (dto.disabled === true && !webhook.disabled) await this.repo.disable(webhook.id, null, now, m);
       if (dto.disabled === false) Object.assign(changes, { disabled: false, disabledReason: null, failingSince: null });

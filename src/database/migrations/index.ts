@@ -1,3 +1,5 @@
+import { PartitionEvents1796620000000 } from './1796620000000-PartitionEvents';
+import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
 import { CreateVaultExpiryReminders1795590000000 } from './1795590000000-CreateVaultExpiryReminders';
@@ -23,4 +25,6 @@ export const MIGRATIONS: Function[] = [
   CreateVaultExpiryReminders1795590000000,
   TenantKeys1795600000000,
   EventStreamPositions1795610000000,
+  FaultIntelligence1796610762648,
+  PartitionEvents1796620000000,
 ];

@@ -258,6 +258,16 @@ export class ListFaultsQueryDto {
 
   @QueryFlag('Only faults reported during a matching silence (`true`), or the others (`false`).')
   silenced?: 'true' | 'false';
+
+  @QueryFlag('`true`: only faults without a root (what a person should act on); `false`: only symptoms.')
+  root?: 'true' | 'false';
+
+  /** Only the symptoms of this fault (`flt_…`). */
+  @FilterText(64)
+  root_fault_id?: string;
+
+  @QueryFlag('Only flapping (`true`) or steady (`false`) faults.')
+  flapping?: 'true' | 'false';
 }
 
 /** `POST /fault/resolve`: a `dedup_key`, or a `resource_id` with its `type`. */

@@ -82,6 +82,21 @@ export class FaultDto {
   /** Reported while a silence matched it: listed as usual, but announced to no one. */
   @ApiProperty({ example: false })
   silenced!: boolean;
+
+  /** The fault on the nearest ancestor of this resource that was open when this one was reported (this one is its symptom); null for a root. */
+  @ApiProperty({ type: String, nullable: true, example: null })
+  root_fault_id!: string | null;
+
+  /** Faults whose root this one is. */
+  @ApiProperty({ minimum: 0, example: 0 })
+  symptom_count!: number;
+
+  /** Reopened FAULT_FLAP_THRESHOLD times within FAULT_FLAP_WINDOW_SECONDS: its resolves, reopens and repeats are not sent to webhooks. */
+  @ApiProperty({ example: false })
+  flapping!: boolean;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  flapping_since!: string | null;
 }
 
 export function toFaultCommentDto(comment: FaultCommentEntity): FaultCommentDto {
@@ -111,6 +126,10 @@ export function toFaultDto(fault: FaultEntity, comments: FaultCommentEntity[]): 
     acknowledged_at: toApiTimestampOrNull(fault.acknowledgedAt),
     acknowledged_by: fault.acknowledgedBy,
     silenced: fault.silenced,
+    root_fault_id: fault.rootFaultId ?? null,
+    symptom_count: fault.symptomCount ?? 0,
+    flapping: fault.flapping ?? false,
+    flapping_since: toApiTimestampOrNull(fault.flappingSince),
   };
 }
 

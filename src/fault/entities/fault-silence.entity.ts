@@ -33,6 +33,21 @@ export class FaultSilenceEntity {
   @Column({ type: 'varchar', length: 500 })
   comment!: string;
 
+  /** A recurring window: RFC 5545 rule (no DTSTART; it starts at starts_at), null for a single window. */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  scheduleRrule!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  scheduleDurationMinutes!: number | null;
+
+  /** IANA time zone the rule is evaluated in. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  scheduleTimezone!: string | null;
+
+  /** The windows are expanded up to here (a scheduled job moves it ahead). */
+  @Column({ type: 'timestamptz', nullable: true })
+  expandedUntil!: Date | null;
+
   @Column({ type: 'varchar', length: 256 })
   createdBy!: string;
 

@@ -35,6 +35,11 @@ const bigintNumber = { to: (v: number): number => v, from: (v: string | null): n
 @Index('faults_customer_silenced_created_idx', { synchronize: false })
 // ?q=: pg_trgm GIN index on message + newline + cause (a query has no newline, so never matches across the two).
 @Index('faults_text_trgm_idx', { synchronize: false })
+// Fault intelligence (migration FaultIntelligence): ?root_fault_id= and symptom_count, ?flapping=true,
+// the flapping faults the stable job reads, and the open unacknowledged roots escalation reads.
+@Index('faults_customer_root_created_idx', { synchronize: false })
+@Index('faults_customer_flapping_created_idx', { synchronize: false })
+@Index('faults_escalation_candidates_idx', { synchronize: false })
 export class FaultEntity {
   @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'faults_pkey' })
   id!: string;
@@ -99,6 +104,32 @@ export class FaultEntity {
   /** A silence matched when the fault was reported (or reopened): listed as usual, announced to no one. */
   @Column({ type: 'boolean', default: false })
   silenced!: boolean;
+
+  /** The fault on the nearest ancestor of its resource that was open when it was reported (topology correlation). */
+  @Column({ type: 'varchar', length: 31, nullable: true })
+  rootFaultId!: string | null;
+
+  /** Reopened FAULT_FLAP_THRESHOLD times within FAULT_FLAP_WINDOW_SECONDS; webhooks are damped meanwhile. */
+  @Column({ type: 'boolean', default: false })
+  flapping!: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  flappingSince!: Date | null;
+
+  /** The latest reopens (at most FAULT_FLAP_THRESHOLD of them, oldest first): what flapping counts. */
+  @Column({ type: 'timestamptz', array: true, nullable: true })
+  reopenedAt!: Date[] | null;
+
+  /** Escalation steps already announced since escalationBaseAt. */
+  @Column({ type: 'integer', default: 0 })
+  escalationStep!: number;
+
+  /** When escalation steps count from: the last reopen (NULL: created_at). */
+  @Column({ type: 'timestamptz', nullable: true })
+  escalationBaseAt!: Date | null;
+
+  /** Faults whose root this fault is (computed on read, never stored). */
+  symptomCount?: number;
 
   /** Unix seconds after which the purge deletes the fault (created_at + retention). */
   @Column({ type: 'bigint', transformer: bigintNumber })

@@ -4,5 +4,8 @@ import { FaultIdempotencyKeyEntity } from './fault-idempotency-key.entity';
 import { FaultSilenceEntity } from './fault-silence.entity';
 import { FaultPathSegmentEntity } from './fault-path-segment.entity';
 import { FaultEntity } from './fault.entity';
+import { FaultTimelineEntity } from '../timeline/fault-timeline.entity';
+import { EscalationPolicyEntity } from '../escalation/escalation-policy.entity';
+import { SilenceWindowEntity } from '../maintenance/silence-window.entity';
 
-export const FAULT_ENTITIES = [FaultEntity, FaultCommentEntity, FaultPathSegmentEntity, FaultAccessTokenEntity, FaultIdempotencyKeyEntity, FaultSilenceEntity];
+export const FAULT_ENTITIES = [FaultEntity, FaultCommentEntity, FaultPathSegmentEntity, FaultAccessTokenEntity, FaultIdempotencyKeyEntity, FaultSilenceEntity, FaultTimelineEntity, EscalationPolicyEntity, SilenceWindowEntity];

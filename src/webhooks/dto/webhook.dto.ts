@@ -29,6 +29,12 @@ export class CreateWebhookDto {
   @MaxLength(500)
   @Matches(WELL_FORMED_TEXT, { message: 'description must be well-formed Unicode text' })
   description?: string;
+
+  /** Also deliver the events of symptom faults (faults with a `root_fault_id`); default false: roots only. */
+  @ApiPropertyOptional({ example: false, default: false })
+  @IsOptional()
+  @IsBoolean()
+  include_symptoms?: boolean;
 }
 
 export class UpdateWebhookDto {
@@ -58,6 +64,12 @@ export class UpdateWebhookDto {
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
+
+  /** Also deliver the events of symptom faults (faults with a `root_fault_id`). */
+  @ApiPropertyOptional({ example: true })
+  @IsOptional()
+  @IsBoolean()
+  include_symptoms?: boolean;
 }
 
 export class WebhookDto {
@@ -75,6 +87,10 @@ export class WebhookDto {
 
   @ApiProperty({ example: false })
   disabled!: boolean;
+
+  /** Symptom faults' events are delivered too (false: only roots', and every fault.correlated). */
+  @ApiProperty({ example: false })
+  include_symptoms!: boolean;
 
   /** Set when the service disabled the webhook (e.g. after 3 days of failed deliveries). */
   @ApiProperty({ type: String, nullable: true, example: null })
@@ -100,6 +116,7 @@ export function toWebhookDto(w: WebhookEntity): WebhookDto {
     events: w.events,
     description: w.description,
     disabled: w.disabled,
+    include_symptoms: w.includeSymptoms,
     disabled_reason: w.disabledReason,
     created_at: toApiTimestamp(w.createdAt),
     updated_at: toApiTimestamp(w.updatedAt),

@@ -26,6 +26,10 @@ export class WebhookEntity {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
+  /** Deliver the events of symptom faults (root_fault_id set) too; by default only roots' events. */
+  @Column({ type: 'boolean', default: false })
+  includeSymptoms!: boolean;
+
   /** Why the service disabled it (e.g. failing for 3 days); null when a user did, or when enabled. */
   @Column({ type: 'varchar', length: 200, nullable: true })
   disabledReason!: string | null;

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { FaultConfig } from '../../config/fault.config';
+import { FaultEntity } from '../entities/fault.entity';
+import { chooseRoot, properAncestors, shouldAdopt } from './correlation-rules';
+import { FaultCorrelationRepository } from './fault-correlation.repository';
+
+export interface CorrelationResult {
+  /** The reported fault, its root_fault_id decided. */
+  fault: FaultEntity;
+  /** True when the report gave it a root it did not have. */
+  rooted: boolean;
+  /** Earlier faults below it that it adopted as symptoms (each announced with fault.correlated). */
+  adopted: FaultEntity[];
+}
+
+/**
+ * Topology correlation of a report (created or reopened). Under the tenant's correlation lock: the
+ * fault's root is the oldest unresolved fault on its nearest proper ancestor; and it adopts the
+ * unresolved faults below it created within FAULT_CORRELATION_WINDOW_SECONDS that have no nearer root.
+ */
+@Injectable()
+export class FaultCorrelationService {
+  constructor(
+    private readonly repository: FaultCorrelationRepository,
+    private readonly config: FaultConfig,
+  ) {}
+
+  async correlate(manager: EntityManager, fault: FaultEntity, now: Date): Promise<CorrelationResult> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    await this.repository.lock(manager, fault.customerId);
+    const ancestors = properAncestors(fault.resourceAncestryPath, fault.resourceId);
+    const root = chooseRoot(fault.resourceAncestryPath, fault.resourceId, await this.repository.openOn(manager, fault.customerId, ancestors, fault.id, nowSeconds));
+    let reported = fault;
+    // A report without an open ancestor is a new episode: a root kept from an earlier one would hide it from root=true.
+    const rootId = root?.id ?? null;
+    if (rootId !== fault.rootFaultId) {
+      [reported] = await this.repository.setRoot(manager, fault.customerId, [fault.id], rootId, now);
+    }
+    const since = new Date(now.getTime() - this.config.correlationWindowSeconds * 1000);
+    const below = await this.repository.openBelow(manager, fault.customerId, fault.resourceId, since, fault.id, nowSeconds);
+    const adoptIds = below.filter((candidate) => candidate.rootFaultId !== fault.id && shouldAdopt(fault.resourceId, candidate)).map((c) => c.id);
+    const adopted = await this.repository.setRoot(manager, fault.customerId, adoptIds, fault.id, now);
+    // The report's own symptom_count was read before it adopted them.
+    if (adopted.length > 0) reported.symptomCount = (reported.symptomCount ?? 0) + adopted.length;
+    return { fault: reported, rooted: rootId !== null && rootId !== fault.rootFaultId, adopted };
+  }
+}
