@@ -19,6 +19,8 @@ export class EventsConfig {
   readonly retryMaxMs!: number;
   /** A delivery is retried for this long, then marked failed. */
   readonly retryForHours!: number;
+  /** Days delivery records are kept (whole days' partitions are dropped); always longer than the retry window. */
+  readonly deliveryRetentionDays!: number;
   /** A webhook failing without a success for this long is disabled. */
   readonly disableAfterHours!: number;
   /** Deliveries attempted at once per instance. */
@@ -41,6 +43,7 @@ export class EventsConfig {
     if (reminderDays.some((d) => !Number.isInteger(d) || d < 1 || d > 365)) r.fail('VAULT_EXPIRY_REMINDER_DAYS', 'must be comma-separated whole days between 1 and 365');
     const timeoutMs = r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 30_000);
     const concurrency = r.int('WEBHOOK_DELIVERY_CONCURRENCY', 8, 1, 100);
+    const retryForHours = r.int('WEBHOOK_RETRY_HOURS', 72, 24, 24 * 30);
     const config: EventsConfig = {
       enabled: r.bool('EVENTS_ENABLED', true),
       retentionHours: r.int('EVENTS_RETENTION_HOURS', 96, 24, 24 * 90),
@@ -50,7 +53,8 @@ export class EventsConfig {
       firstByteTimeoutMs: Math.min(timeoutMs, r.int('WEBHOOK_FIRST_BYTE_TIMEOUT_MS', timeoutMs, 50, 30_000)),
       retryBaseMs: r.int('WEBHOOK_RETRY_BASE_MS', 5_000, 10, 30_000),
       retryMaxMs: r.int('WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000),
-      retryForHours: r.int('WEBHOOK_RETRY_HOURS', 72, 24, 24 * 30),
+      retryForHours,
+      deliveryRetentionDays: Math.max(Math.ceil(retryForHours / 24) + 1, r.int('WEBHOOK_DELIVERY_RETENTION_DAYS', 31, 2, 3650)),
       disableAfterHours: r.int('WEBHOOK_DISABLE_AFTER_HOURS', 72, 1, 24 * 30),
       deliveryConcurrency: concurrency,
       deliveryConcurrencyPerTenant: Math.min(concurrency, r.int('WEBHOOK_DELIVERY_CONCURRENCY_PER_TENANT', Math.max(1, Math.floor(concurrency / 4)), 1, 100)),

@@ -1,33 +1,34 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Clock } from '../common/clock';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventsConfig } from '../config/events.config';
 import { JobQueue } from '../jobs/job-queue';
-import { EventsRepository } from './events.repository';
+import { PartitionMaintenance } from '../jobs/partition-maintenance';
 
+/** The row-by-row purge this replaced: its schedule, still stored in pg-boss on older databases, is removed. */
 export const EVENTS_PURGE_QUEUE = { name: 'events-purge', retryLimit: 2, expireInSeconds: 600 };
-const BATCH = 1000;
 
-/** Deletes events older than EVENTS_RETENTION_HOURS, hourly, on the job queue's schedule. */
+/**
+ * Retention of the outbox and of webhook deliveries: both are partitioned by day of `created_at`;
+ * the partition maintenance job drops a day's partition once it is wholly older than
+ * EVENTS_RETENTION_HOURS (events) or WEBHOOK_DELIVERY_RETENTION_DAYS (deliveries), instead of
+ * deleting row by row.
+ */
 @Injectable()
 export class EventsPurge implements OnModuleInit {
-  private readonly logger = new Logger('EventsPurge');
-
   constructor(
     private readonly jobs: JobQueue,
-    private readonly repo: EventsRepository,
+    private readonly partitions: PartitionMaintenance,
     private readonly config: EventsConfig,
-    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register({ queue: EVENTS_PURGE_QUEUE, handle: () => this.purge().then(() => undefined) });
-    this.jobs.schedule(EVENTS_PURGE_QUEUE, '17 * * * *');
-  }
-
-  async purge(): Promise<number> {
-    const before = new Date(this.clock.now().getTime() - this.config.retentionHours * 3_600_000);
-    const deleted = await this.repo.purgeBefore(before, BATCH);
-    if (deleted > 0) this.logger.log(`purged ${deleted} events older than ${this.config.retentionHours} h`);
-    return deleted;
+    this.jobs.schedule(EVENTS_PURGE_QUEUE, undefined);
+    this.partitions.register({ table: 'events', column: 'created_at', interval: 'day', ahead: 3, retainMs: () => this.config.retentionHours * 3_600_000 });
+    this.partitions.register({
+      table: 'webhook_deliveries',
+      column: 'created_at',
+      interval: 'day',
+      ahead: 3,
+      retainMs: () => this.config.deliveryRetentionDays * 86_400_000,
+    });
   }
 }

@@ -1,8 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { JobsConfig } from '../config/jobs.config';
 import { JobQueue } from './job-queue';
+import { PartitionMaintenance } from './partition-maintenance';
 
-/** The PostgreSQL-backed job queue, shared by every feature module. */
+/** The PostgreSQL-backed job queue, shared by every feature module, and the partition maintenance that runs on it. */
 @Global()
 @Module({})
 export class JobsModule {
@@ -13,8 +14,9 @@ export class JobsModule {
       providers: [
         { provide: JobsConfig, useFactory: () => JobsConfig.fromEnv(process.env) },
         { provide: JobQueue, inject: [JobsConfig], useFactory: (config: JobsConfig) => new JobQueue(databaseUrl, config) },
+        PartitionMaintenance,
       ],
-      exports: [JobQueue, JobsConfig],
+      exports: [JobQueue, JobsConfig, PartitionMaintenance],
     };
   }
 }

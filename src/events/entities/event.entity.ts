@@ -5,7 +5,8 @@ import { Column, Entity, Generated, Index, PrimaryColumn } from 'typeorm';
  * transaction. Streams order events by `(xid, seq)` (see docs/events.md: a
  * position below the oldest running transaction's id can no longer gain an
  * event, so a stream never passes an event that commits later); rows are kept
- * EVENTS_RETENTION_HOURS, then purged.
+ * EVENTS_RETENTION_HOURS; partitioned by day of `created_at`, a day's partition is dropped once
+ * wholly past the retention (PartitionMaintenance).
  */
 @Entity({ name: 'events' })
 @Index('idx_events_customer_seq', ['customerId', 'seq'])
@@ -13,9 +14,17 @@ import { Column, Entity, Generated, Index, PrimaryColumn } from 'typeorm';
 @Index('idx_events_position', ['xid', 'seq'])
 @Index('idx_events_created_at', ['createdAt'])
 @Index('idx_events_bus_pending', ['seq'], { where: 'bus_pending' })
+@Index('idx_events_id', ['id'])
 export class EventEntity {
+  /** The key leads with the tenant and carries the partition key (daily partitions by created_at). */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_events' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'pk_events' })
   id!: string;
+
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'pk_events' })
+  createdAt!: Date;
 
   @Column({ type: 'bigint' })
   @Generated('increment')
@@ -25,17 +34,11 @@ export class EventEntity {
   @Column({ type: 'bigint', default: () => '((pg_current_xact_id())::text)::bigint' })
   xid!: string;
 
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
-
   @Column({ type: 'varchar', length: 64 })
   type!: string;
 
   @Column({ type: 'jsonb' })
   data!: Record<string, unknown>;
-
-  @Column({ type: 'timestamptz' })
-  createdAt!: Date;
 
   /** Still to publish on the NATS bus (written true only when NATS_URL is set). */
   @Column({ type: 'boolean', default: false })

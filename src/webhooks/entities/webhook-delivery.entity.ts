@@ -11,16 +11,21 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 @Index('idx_webhook_deliveries_webhook_id', ['webhookId', 'id'])
 @Index('idx_webhook_deliveries_lane_pending', ['webhookId', 'lane', 'id'], { where: `status = 'pending'` })
 @Index('idx_webhook_deliveries_pending_due', ['nextAttemptAt'], { where: `status = 'pending'` })
+@Index('idx_webhook_deliveries_id', ['id'])
 export class WebhookDeliveryEntity {
+  /** The key leads with the tenant and carries the partition key (daily partitions by created_at). */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_webhook_deliveries' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_webhook_deliveries' })
   @Generated('increment')
   id!: string;
 
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'pk_webhook_deliveries' })
+  createdAt!: Date;
+
   @Column({ type: 'varchar', length: 31 })
   webhookId!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'varchar', length: 31 })
   eventId!: string;
@@ -50,9 +55,6 @@ export class WebhookDeliveryEntity {
   /** While an attempt runs: no other worker takes the lane before this. */
   @Column({ type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
-
-  @Column({ type: 'timestamptz' })
-  createdAt!: Date;
 
   @Column({ type: 'timestamptz', nullable: true })
   completedAt!: Date | null;

@@ -1,0 +1,104 @@
+import { DataSource } from 'typeorm';
+import { PartitionInterval, defaultPartitionName, nextPeriod, parsePartitionName, partitionName } from './partition-period';
+
+/** Anything that runs SQL: a DataSource, a QueryRunner, an EntityManager. */
+export interface Sql {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/** The rows a statement answers, typed by the caller. */
+export async function rowsOf<T>(sql: Sql, text: string, parameters?: unknown[]): Promise<T[]> {
+  return (await sql.query(text, parameters)) as T[];
+}
+
+/** Waits at most this long for the parent's lock (a long reader): the job tries again in the next slot. */
+const LOCK_TIMEOUT = '3s';
+
+const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const literal = (at: Date): string => `'${at.toISOString()}'`;
+
+/** The period partitions of `table` (the default partition left out), oldest first. */
+export async function listPartitions(sql: Sql, table: string): Promise<Array<{ name: string; start: Date }>> {
+  const rows = await rowsOf<{ name: string }>(
+    sql,
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)`,
+    [table],
+  );
+  return rows
+    .map((r) => ({ name: r.name, start: parsePartitionName(table, r.name) }))
+    .filter((p): p is { name: string; start: Date } => p.start !== undefined)
+    .sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+/** Creates the default partition of `table` when it has none. */
+export async function ensureDefaultPartition(sql: Sql, table: string): Promise<void> {
+  await sql.query(`CREATE TABLE IF NOT EXISTS ${ident(defaultPartitionName(table))} PARTITION OF ${ident(table)} DEFAULT`);
+}
+
+/**
+ * Creates the partition of the period starting at `start`, inside the caller's transaction: rows of
+ * that period already in the default partition (written while no partition covered it) are moved
+ * into it, since PostgreSQL refuses a partition whose rows sit in the default one.
+ */
+export async function createPartitionIn(sql: Sql, table: string, column: string, start: Date, interval: PartitionInterval): Promise<string> {
+  const name = partitionName(table, start, interval);
+  const end = nextPeriod(start, interval);
+  const fallback = ident(defaultPartitionName(table));
+  const range = `${ident(column)} >= ${literal(start)} AND ${ident(column)} < ${literal(end)}`;
+  const parked = await rowsOf<{ n: number }>(sql, `SELECT count(*)::int AS n FROM ${fallback} WHERE ${range}`);
+  const stash = ident(`${name}_stash`);
+  if (parked[0].n > 0) {
+    await sql.query(`CREATE TEMP TABLE ${stash} ON COMMIT DROP AS SELECT * FROM ${fallback} WHERE ${range}`);
+    await sql.query(`DELETE FROM ${fallback} WHERE ${range}`);
+  }
+  await sql.query(`CREATE TABLE IF NOT EXISTS ${ident(name)} PARTITION OF ${ident(table)} FOR VALUES FROM (${literal(start)}) TO (${literal(end)})`);
+  if (parked[0].n > 0) await sql.query(`INSERT INTO ${ident(table)} OVERRIDING SYSTEM VALUE SELECT * FROM ${stash}`);
+  return name;
+}
+
+/** Partition DDL of the maintenance job: each change in a short transaction that gives up on a busy table. */
+export class PartitionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  list(table: string): Promise<Array<{ name: string; start: Date }>> {
+    return listPartitions(this.dataSource, table);
+  }
+
+  /** Creates the missing partitions among `starts`; answers the names created. */
+  async create(table: string, column: string, starts: Date[], interval: PartitionInterval): Promise<string[]> {
+    const existing = new Set((await this.list(table)).map((p) => p.name));
+    const created: string[] = [];
+    for (const start of starts) {
+      if (existing.has(partitionName(table, start, interval))) continue;
+      created.push(
+        await this.dataSource.transaction(async (m) => {
+          await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+          // Two instances' jobs (a slot run and a boot run) never create the same partition at once.
+          await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`partitions:${table}`]);
+          await ensureDefaultPartition(m, table);
+          return createPartitionIn(m, table, column, start, interval);
+        }),
+      );
+    }
+    return created;
+  }
+
+  /** Detaches and drops a partition: its rows go at once, whatever their number, with next to no WAL. */
+  async drop(table: string, name: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      await m.query(`ALTER TABLE ${ident(table)} DETACH PARTITION ${ident(name)}`);
+      await m.query(`DROP TABLE ${ident(name)}`);
+    });
+  }
+
+  /** Deletes up to `batch` rows older than `before` from the default partition (rows no period partition took). */
+  async deleteFromDefault(table: string, column: string, before: Date, batch: number): Promise<number> {
+    const fallback = ident(defaultPartitionName(table));
+    const result: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM ${fallback} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${fallback} WHERE ${ident(column)} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      [before, batch],
+    );
+    return result[1];
+  }
+}
