@@ -1,5 +1,4 @@
 import { PartitionEvents1796620000000 } from './1796620000000-PartitionEvents';
-import { PartitionEvents1796620000000 } from './1796620000000-PartitionEvents';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
