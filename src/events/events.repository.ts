@@ -94,22 +94,6 @@ export class EventsRepository {
     return rows.length === 0 ? null : toStored(rows[0]);
   }
 
-  /** The position of a tenant's event, for Last-Event-ID; null when unknown (or another tenant's). */
-  async seqOf(customerId: string, id: string): Promise<string | null> {
-    const rows = await this.dataSource.query<Array<{ seq: string }>>('SELECT seq FROM events WHERE customer_id = $1 AND id = $2', [customerId, id]);
-    return rows.length === 0 ? null : String(rows[0].seq);
-  }
-
-  /** A tenant's events of a family after a position, oldest first. */
-  async after(customerId: string, typePrefix: string, afterSeq: string, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.dataSource.query<RawEvent[]>(
-      `SELECT id, seq, customer_id, type, data, created_at FROM events
-       WHERE customer_id = $1 AND seq > $2 AND type LIKE $3 ORDER BY seq LIMIT $4`,
-      [customerId, afterSeq, `${typePrefix}%`, limit],
-    );
-    return rows.map(toStored);
-  }
-
   /** Deletes events older than `before`, in batches; answers how many. */
   async purgeBefore(before: Date, batchSize: number): Promise<number> {
     let total = 0;
