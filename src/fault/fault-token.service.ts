@@ -1,5 +1,6 @@
 import { OffboardedTenants } from '../auth/offboarded-tenants';
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { createHash, randomUUID } from 'node:crypto';
 import { DecodedToken, decodeToken } from '../auth/decoded-token';
 import { Principal } from '../auth/principal';
@@ -9,7 +10,6 @@ import { Clock } from '../common/clock';
 import { toApiTimestamp } from '../common/timestamps';
 import { AuthConfig } from '../config/auth.config';
 import { FaultConfig } from '../config/fault.config';
-import { BoundedTtlCache } from './access-token-cache';
 import { DASHBOARD_TOKEN_AUDIENCE, DASHBOARD_TOKEN_SCOPE, DashboardClaims, DashboardTokenSigner } from './dashboard-token.signer';
 import { FaultAccessTokenDto } from './dto/access-token.dto';
 import { FaultAccessTokenEntity } from './entities/fault-access-token.entity';
@@ -28,7 +28,8 @@ const sha256 = (value: string): string => createHash('sha256').update(value, 'ut
 export class FaultTokenService implements OwnTokenVerifier {
   readonly audience = DASHBOARD_TOKEN_AUDIENCE;
   private readonly signer: DashboardTokenSigner;
-  private readonly rows: BoundedTtlCache<FaultAccessTokenEntity | null>;
+  /** Rows by jti for at most FAULT_TOKEN_CACHE_MS of real elapsed time (bounds how stale another instance's revocation can be). */
+  private readonly rows: LRUCache<string, { row: FaultAccessTokenEntity | null }>;
 
   constructor(
     private readonly config: FaultConfig,
@@ -38,7 +39,7 @@ export class FaultTokenService implements OwnTokenVerifier {
     auth: AuthConfig,
   ) {
     this.signer = new DashboardTokenSigner(config.tokenSecret, auth.clockToleranceSeconds);
-    this.rows = new BoundedTtlCache(config.tokenCacheMs);
+    this.rows = new LRUCache({ max: 10_000, ttl: Math.max(1, config.tokenCacheMs) });
   }
 
   async mint(principal: Principal, expireAfterMinutes: number): Promise<FaultAccessTokenDto> {
@@ -132,7 +133,9 @@ export class FaultTokenService implements OwnTokenVerifier {
 
   /** The token's row when it is usable; read through the cache. */
   private async activeRow(jti: string): Promise<FaultAccessTokenEntity | null> {
-    const row = await this.rows.get(jti, () => this.tokens.findById(jti));
+    const cached = this.config.tokenCacheMs > 0 ? this.rows.get(jti) : undefined;
+    const row = cached !== undefined ? cached.row : await this.tokens.findById(jti);
+    if (cached === undefined && this.config.tokenCacheMs > 0) this.rows.set(jti, { row });
     return row !== null && this.isActive(row) ? row : null;
   }
 }
