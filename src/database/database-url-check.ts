@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { StartupError } from '../common/startup-error';
+import { backoffDelayMs } from '../common/backoff';
 
 /**
  * Failures a PostgreSQL that is still starting (or briefly full) gives: retried until the deadline. Anything
@@ -83,9 +84,9 @@ async function connectOnce(url: string, timeoutMs: number): Promise<void> {
  */
 export async function checkDatabaseUrl(url: string, options: { retrySeconds: number; timeoutMs: number; warn: (message: string) => void }): Promise<void> {
   const deadline = Date.now() + options.retrySeconds * 1000;
-  let delayMs = 250;
   let warned = false;
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
+    const delayMs = backoffDelayMs(attempt, 250, 2000);
     try {
       await connectOnce(url, options.timeoutMs);
       return;
@@ -97,7 +98,6 @@ export async function checkDatabaseUrl(url: string, options: { retrySeconds: num
         warned = true;
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      delayMs = Math.min(delayMs * 2, 2000);
     }
   }
 }

