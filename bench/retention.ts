@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     });
     const result = {
       rows,
-      server: (await ds.query<Array<{ v: string }>>('SELECT current_setting('server_version') AS v'))[0].v,
+      server: (await ds.query<Array<{ v: string }>>("SELECT current_setting('server_version') AS v"))[0].v,
       delete: { ...del, tableBytesAfter: Number(size.bytes) },
       partitionDrop: drop,
     };
