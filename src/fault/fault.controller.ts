@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
@@ -17,6 +17,7 @@ import { BulkFaultResultDto, FaultDto, FaultListDto, ResolveFaultsResultDto } fr
 import { FaultLifecycleService } from './fault-lifecycle.service';
 import { TopFaultDto } from './dto/top-fault.dto';
 import { FaultService } from './fault.service';
+import { CSV, FaultExportService, NDJSON, exportFormat } from './export/fault-export.service';
 
 interface Reply {
   status(code: number): Reply;
@@ -32,17 +33,25 @@ export class FaultController {
   constructor(
     private readonly faults: FaultService,
     private readonly lifecycle: FaultLifecycleService,
+    private readonly exports: FaultExportService,
   ) {}
 
-  /** List the tenant's faults, newest first, one page at a time. */
+  /**
+   * List the tenant's faults, newest first, one page at a time. With `Accept: text/csv` or
+   * `Accept: application/x-ndjson`: every fault matching the filters as one streamed file (no paging).
+   */
   @Get()
   @Auth({ user: ['faults:read'], dashboard: true })
+  @ApiProduces('application/json', CSV, NDJSON)
   @ApiOkResponse({ type: FaultListDto })
   @ApiValidationError('Invalid query parameter, or a cursor that was altered, is another tenant\'s or was issued for other filters', [
     { field: 'limit', message: 'limit must not be greater than 100' },
   ])
-  listFaults(@CurrentPrincipal() p: Principal, @Query() query: ListFaultsQueryDto): Promise<FaultListDto> {
-    return this.faults.list(p.customerId!, query);
+  listFaults(@CurrentPrincipal() p: Principal, @Query() query: ListFaultsQueryDto, @Headers('accept') accept: string | undefined): Promise<FaultListDto> | StreamableFile {
+    const format = exportFormat(accept);
+    if (format === undefined) return this.faults.list(p.customerId!, query);
+    const disposition = `attachment; filename="faults.${format === CSV ? 'csv' : 'ndjson'}"`;
+    return new StreamableFile(this.exports.export(p.customerId!, query, format), { type: format === CSV ? `${CSV}; charset=utf-8` : NDJSON, disposition });
   }
 
   /**

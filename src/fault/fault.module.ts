@@ -17,6 +17,7 @@ import { FaultRepository } from './fault.repository';
 import { FaultService } from './fault.service';
 import { ShortLinkController } from './short-link.controller';
 import { FaultAnnouncer } from './fault-announcer';
+import { FaultExportService } from './export/fault-export.service';
 import { FaultCorrelationRepository } from './correlation/fault-correlation.repository';
 import { FaultCorrelationService } from './correlation/fault-correlation.service';
 import { FaultEscalationController } from './escalation/fault-escalation.controller';
@@ -52,6 +53,7 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
     FaultPurgeService,
     FaultStreamService,
     FaultAnnouncer,
+    FaultExportService,
     FaultTimelineRepository,
     FaultTimelineService,
     FaultCorrelationRepository,

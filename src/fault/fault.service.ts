@@ -17,7 +17,8 @@ import { FaultCursorCodec } from './fault-cursor';
 import { faultEvent } from './fault-events';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultLifecycleService, isOpenKeyConflict, OPEN_KEY_CONFLICT, ReportOutcome } from './fault-lifecycle.service';
-import { FaultListFilters, FaultRepository, dateToMicros } from './fault.repository';
+import { FaultRepository, dateToMicros } from './fault.repository';
+import { listFilters } from './fault-list-filters';
 import { FaultAnnouncer } from './fault-announcer';
 import { FaultTimelineService, SYSTEM_ACTOR } from './timeline/fault-timeline.service';
 
@@ -73,28 +74,7 @@ export class FaultService {
   async list(customerId: string, query: ListFaultsQueryDto): Promise<FaultListDto> {
     const now = this.clock.now();
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const filters: FaultListFilters = {
-      from: query.from !== undefined ? new Date(query.from) : undefined,
-      to: query.to !== undefined ? new Date(query.to) : undefined,
-      severity: query.severity,
-      status: query.status,
-      type: query.type,
-      resourceId: query.resource_id,
-      site: query.site,
-      q: query.q,
-      dedupKey: query.dedup_key,
-      acknowledged: query.acknowledged === undefined ? undefined : query.acknowledged === 'true',
-      silenced: query.silenced === undefined ? undefined : query.silenced === 'true',
-      root: query.root === undefined ? undefined : query.root === 'true',
-      rootFaultId: query.root_fault_id,
-      flapping: query.flapping === undefined ? undefined : query.flapping === 'true',
-    };
-    for (const [name, value] of [['from', filters.from], ['to', filters.to]] as const) {
-      if (value !== undefined && Number.isNaN(value.getTime())) throw new BadRequestException(`${name} is not a valid date`);
-    }
-    if (filters.from && filters.to && filters.from.getTime() >= filters.to.getTime()) {
-      throw new BadRequestException('from must be before to');
-    }
+    const filters = listFilters(query);
     const filterHash = FaultCursorCodec.filterHash({
       from: filters.from?.toISOString(),
       to: filters.to?.toISOString(),

@@ -40,7 +40,7 @@ describe('Fault intelligence: topology correlation', () => {
   it('roots a fault reported under an open site fault at it, and counts the symptoms on the root', async () => {
     const site = await report(t, token, faultReport(SITE, SITE));
     expect(site).toMatchObject({ root_fault_id: null, symptom_count: 0, flapping: false, flapping_since: null });
-    const devices = [];
+    const devices: Array<Record<string, any>> = [];
     for (const dev of ['dev_a', 'dev_b', 'dev_c']) devices.push(await report(t, token, faultReport(dev, path(dev))));
     for (const d of devices) expect(d.root_fault_id).toBe(site.id);
     expect((await get(site.id)).symptom_count).toBe(3);
