@@ -140,10 +140,12 @@ describe('live streams under bursts (compared with the stored events)', () => {
       await waitFor('the server to cut the client that does not read', () => hub.openStreams === 0, 20_000);
       stream.resume();
       await waitFor('the client to resume', () => stream.connections > 1, 10_000);
-      await Promise.all([
+      const writes = await Promise.all([
         inParallel(200, 20, (i) => slow.request('PATCH', `/fault/${first.body.id}`, { token, body: { message: `m${i}` } })),
         inParallel(100, 20, (i) => b.request('POST', '/fault', { token, body: { ...FAULT, resource_id: `dev_${i}` } })),
       ]);
+      const statuses = writes.flat().map((r) => r.status);
+      expect(statuses.filter((s) => s !== 200 && s !== 201)).toEqual([]);
       const stored = await storedFaultEventIds(dataSource, tenant);
       const expected = stored.slice(stored.indexOf(from) + 1);
       await waitFor('every event after the resume point', () => new Set(stream.ids).size >= expected.length, 30_000).catch(() => undefined);
