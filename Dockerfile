@@ -2,7 +2,8 @@
 # Multi-stage: build with dev dependencies, ship production dependencies only,
 # run as the unprivileged `node` user. The image needs DATABASE_URL (the
 # embedded PostgreSQL is a development convenience and is not installed here).
-# Node 24 LTS; .ci/run proves the test suite on the same major.
+# Node 24 LTS; .ci/run proves the test suite on the same major, and .ci/image-check replays this file
+# (without Docker) and runs the result as its USER: keep it to COPY, RUN, ENV, WORKDIR, USER, HEALTHCHECK, CMD.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
