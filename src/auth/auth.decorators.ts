@@ -1,7 +1,7 @@
-import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext, ForbiddenException } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ApiError, ApiRateLimited } from '../common/api-error-responses';
-import { Principal } from './principal';
+import { Principal, ServicePrincipal, TenantPrincipal } from './principal';
 import { ServiceScope, UserScope } from '../common/scopes';
 
 export const IS_PUBLIC = 'auth:public';
@@ -49,5 +49,25 @@ export function Auth(rule: AuthRule): MethodDecorator & ClassDecorator {
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   const principal = ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal;
   if (principal === undefined) throw new Error('CurrentPrincipal used on a route without authentication');
+  return principal;
+});
+
+/**
+ * The verified caller of a tenant-scoped route (a user session or a dashboard token): its
+ * `customerId` is a string. A service token reaching such a route is refused (403), never
+ * handed on without a tenant.
+ */
+export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantPrincipal => {
+  const principal = ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  if (principal === undefined) throw new Error('CurrentTenant used on a route without authentication');
+  if (principal.kind === 'service') throw new ForbiddenException('This endpoint acts in the caller\'s own tenant; service tokens name a tenant on the internal endpoints');
+  return principal;
+});
+
+/** The verified caller of a service-only route (`@Auth({ service: [...] })` without users). */
+export const CurrentService = createParamDecorator((_: unknown, ctx: ExecutionContext): ServicePrincipal => {
+  const principal = ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  if (principal === undefined) throw new Error('CurrentService used on a route without authentication');
+  if (principal.kind !== 'service') throw new ForbiddenException(`This endpoint does not accept ${principal.kind} tokens`);
   return principal;
 });

@@ -1,7 +1,7 @@
 import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentService } from '../auth/auth.decorators';
+import { ServicePrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiValidationError } from '../common/api-error-responses';
 import { TenantOffboardingDto } from './dto/tenant-offboarding.dto';
 import { TenantOffboardingService } from './tenant-offboarding.service';
@@ -24,7 +24,7 @@ export class TenantsController {
   @ApiParam({ name: 'customer_id', description: 'The tenant to offboard (1-128 letters, digits, "_" or "-")', example: 'cus_departed_demo' })
   @ApiAcceptedResponse({ type: TenantOffboardingDto, description: 'The tenant key is destroyed; the deletion of its rows is under way (or done)' })
   @ApiValidationError('customer_id is not a tenant id', [{ field: 'customer_id', message: 'customer_id must be 1-128 letters, digits, "_" or "-"' }])
-  offboardTenant(@CurrentPrincipal() principal: Principal, @Param('customer_id') customerId: string): Promise<TenantOffboardingDto> {
+  offboardTenant(@CurrentService() principal: ServicePrincipal, @Param('customer_id') customerId: string): Promise<TenantOffboardingDto> {
     return this.offboarding.offboard(principal, customerId);
   }
 }

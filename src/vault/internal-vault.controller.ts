@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentService } from '../auth/auth.decorators';
+import { ServicePrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors } from '../common/api-error-responses';
 import { NoStore } from '../common/cache-control';
 import { ApiKeyVerificationDto, ResolvedVaultSecretsDto, ResolveVaultSecretsDto, VerifyApiKeyDto } from './dto/internal-vault.dto';
@@ -23,7 +23,7 @@ export class InternalVaultController {
   @ApiJsonBodyErrors([{ field: 'names', message: 'names must contain at least 1 elements' }], '; a name of an `api-key:` item (it has no value)')
   @ApiError(404, { description: 'A name is unknown for this tenant (the message lists them)', message: 'Vault items not found: mikrotik-backup-password' })
   @ApiError(410, { description: 'An item has expired (the message lists them)', message: 'Vault items expired: mikrotik-backup-password' })
-  resolveVaultSecrets(@CurrentPrincipal() principal: Principal, @Body() body: ResolveVaultSecretsDto): Promise<ResolvedVaultSecretsDto> {
+  resolveVaultSecrets(@CurrentService() principal: ServicePrincipal, @Body() body: ResolveVaultSecretsDto): Promise<ResolvedVaultSecretsDto> {
     return this.vault.resolve(principal, body.customer_id, body.names);
   }
 
@@ -33,7 +33,7 @@ export class InternalVaultController {
   @NoStore()
   @ApiOkResponse({ type: ApiKeyVerificationDto })
   @ApiJsonBodyErrors([{ field: 'api_key', message: 'api_key must be a string' }])
-  verifyWorkflowApiKey(@CurrentPrincipal() principal: Principal, @Body() body: VerifyApiKeyDto): Promise<ApiKeyVerificationDto> {
+  verifyWorkflowApiKey(@CurrentService() principal: ServicePrincipal, @Body() body: VerifyApiKeyDto): Promise<ApiKeyVerificationDto> {
     return this.vault.verifyApiKey(principal, body.api_key);
   }
 }

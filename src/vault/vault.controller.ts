@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Que
 import { ApiBody, ApiCreatedResponse, ApiExtension, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { FastifyReply } from 'fastify';
-import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
 import { NoStore } from '../common/cache-control';
 import { VaultEventPageDto } from './dto/vault-event.dto';
@@ -48,7 +48,7 @@ export class VaultController {
   @ApiOkResponse({ schema: { type: 'array', items: { oneOf: [{ $ref: getSchemaPath(VaultItemDto) }, { $ref: getSchemaPath(DeletedVaultItemDto) }] } } })
   @ApiValidationError('Invalid query parameter', [{ field: 'expiring_within_days', message: 'expiring_within_days must not be greater than 3650' }])
   async listVaultItems(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() principal: TenantPrincipal,
     @Query() query: ListVaultItemsQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VaultItemDto[] | string> {
@@ -66,7 +66,7 @@ export class VaultController {
   @ApiCreatedResponse({ type: CreatedVaultItemDto, links: { ...VAULT_ITEM_LINKS, ...VAULT_ITEM_EXAMPLE_LINKS } })
   @ApiJsonBodyErrors(INVALID_EXPIRY, '; a `secret` for an `api-key:` item, or none for an ordinary one')
   @ApiError(409, NAME_TAKEN)
-  createVaultItem(@CurrentPrincipal() principal: Principal, @Body() body: CreateVaultItemDto): Promise<CreatedVaultItemDto> {
+  createVaultItem(@CurrentTenant() principal: TenantPrincipal, @Body() body: CreateVaultItemDto): Promise<CreatedVaultItemDto> {
     return this.vault.create(principal, body);
   }
 
@@ -80,7 +80,7 @@ export class VaultController {
   @ApiOkResponse({ type: VaultEventPageDto })
   @ApiValidationError('Invalid filter or cursor', [{ field: 'vault_id', message: 'vault_id must be a vault item id (vlt_…)' }])
   listTenantVaultEvents(
-    @CurrentPrincipal() principal: Principal,
+    @CurrentTenant() principal: TenantPrincipal,
     @Query() query: ListTenantVaultEventsQueryDto,
     @Headers('accept') accept: string | undefined,
   ): Promise<VaultEventPageDto> | StreamableFile {
@@ -93,7 +93,7 @@ export class VaultController {
   @VaultIdParam()
   @ApiOkResponse({ type: VaultItemDto })
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
-  getVaultItem(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string): Promise<VaultItemDto> {
+  getVaultItem(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string): Promise<VaultItemDto> {
     return this.vault.get(principal, vaultId);
   }
 
@@ -106,7 +106,7 @@ export class VaultController {
   @ApiJsonBodyErrors(INVALID_EXPIRY, '; a `secret` for an `api-key:` item')
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
   @ApiError(409, NAME_TAKEN)
-  updateVaultItem(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string, @Body() body: UpdateVaultItemDto): Promise<VaultItemDto> {
+  updateVaultItem(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string, @Body() body: UpdateVaultItemDto): Promise<VaultItemDto> {
     return this.vault.update(principal, vaultId, body);
   }
 
@@ -117,7 +117,7 @@ export class VaultController {
   @VaultIdParam()
   @ApiNoContentResponse({ description: 'Deleted permanently' })
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
-  deleteVaultItem(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string): Promise<void> {
+  deleteVaultItem(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string): Promise<void> {
     return this.vault.delete(principal, vaultId);
   }
 
@@ -127,7 +127,7 @@ export class VaultController {
   @VaultIdParam()
   @ApiOkResponse({ type: [VaultItemVersionDto] })
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
-  listVaultItemVersions(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string): Promise<VaultItemVersionDto[]> {
+  listVaultItemVersions(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string): Promise<VaultItemVersionDto[]> {
     return this.vault.listVersions(principal, vaultId);
   }
 
@@ -141,7 +141,7 @@ export class VaultController {
   @ApiError(400, API_KEY_HAS_NO_VERSIONS)
   @ApiError(404, VERSION_NOT_FOUND)
   @ApiError(409, VALUE_REPLACED)
-  restoreVaultItemVersion(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string, @Param('version') version: string): Promise<VaultItemDto> {
+  restoreVaultItemVersion(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string, @Param('version') version: string): Promise<VaultItemDto> {
     return this.vault.restoreVersion(principal, vaultId, version);
   }
 
@@ -154,7 +154,7 @@ export class VaultController {
   @ApiOkResponse({ type: VaultItemDto })
   @ApiError(404, DELETED_ITEM_NOT_FOUND)
   @ApiError(409, ITEM_NOT_DELETED)
-  restoreVaultItem(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string): Promise<VaultItemDto> {
+  restoreVaultItem(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string): Promise<VaultItemDto> {
     return this.vault.restore(principal, vaultId);
   }
 
@@ -168,7 +168,7 @@ export class VaultController {
   @ApiOkResponse({ type: CreatedVaultItemDto })
   @ApiJsonBodyErrors([{ field: 'grace_minutes', message: 'grace_minutes must not be greater than 1440' }], '; the item is not an `api-key:` item')
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
-  rotateVaultApiKey(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string, @Body() body: RotateApiKeyDto): Promise<CreatedVaultItemDto> {
+  rotateVaultApiKey(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string, @Body() body: RotateApiKeyDto): Promise<CreatedVaultItemDto> {
     return this.vault.rotateApiKey(principal, vaultId, body);
   }
 
@@ -179,7 +179,7 @@ export class VaultController {
   @ApiOkResponse({ type: VaultEventPageDto })
   @ApiValidationError('Invalid query parameter or cursor', [{ field: 'limit', message: 'limit must not be greater than 100' }])
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
-  listVaultItemEvents(@CurrentPrincipal() principal: Principal, @Param('vaultId') vaultId: string, @Query() query: ListVaultEventsQueryDto): Promise<VaultEventPageDto> {
+  listVaultItemEvents(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string, @Query() query: ListVaultEventsQueryDto): Promise<VaultEventPageDto> {
     return this.vault.events(principal, vaultId, query);
   }
 }

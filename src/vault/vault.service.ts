@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, ForbiddenException, GoneException, Inject, Injectable, InternalServerErrorException, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { Principal } from '../auth/principal';
+import { Principal, TenantPrincipal } from '../auth/principal';
 import { TenantAccess } from '../auth/tenant-access';
 import { VaultConfig } from '../config/vault.config';
 import { newVaultId, VAULT_ID_PATTERN } from '../common/ids';
@@ -52,11 +52,6 @@ function encodeEventCursor(id: string): string {
   return Buffer.from(id, 'utf8').toString('base64url');
 }
 
-function tenantOf(principal: Principal): string {
-  if (principal.customerId === null) throw new NotFoundException(NOT_FOUND);
-  return principal.customerId;
-}
-
 /** The Workflows Vault rules: names, values, expiry, API keys, runner access and the audit trail. */
 @Injectable()
 export class VaultService implements OnApplicationBootstrap {
@@ -102,8 +97,8 @@ export class VaultService implements OnApplicationBootstrap {
   }
 
   /** The tenant's items; the plain list (the one clients poll, thousands of items) comes as JSON text from the database. */
-  async list(principal: Principal, query: ListVaultItemsQueryDto): Promise<VaultItemDto[] | string> {
-    const customerId = tenantOf(principal);
+  async list(principal: TenantPrincipal, query: ListVaultItemsQueryDto): Promise<VaultItemDto[] | string> {
+    const customerId = principal.customerId;
     if (query.deleted === 'true') {
       if (query.expiring_within_days !== undefined) throw new BadRequestException('deleted=true cannot be combined with expiring_within_days');
       return (await this.repo.listDeleted(customerId)).map(toDeletedVaultItemDto);
@@ -114,12 +109,12 @@ export class VaultService implements OnApplicationBootstrap {
     return items.map(toVaultItemDto);
   }
 
-  async get(principal: Principal, vaultId: string): Promise<VaultItemDto> {
+  async get(principal: TenantPrincipal, vaultId: string): Promise<VaultItemDto> {
     return toVaultItemDto(await this.find(principal, vaultId));
   }
 
-  async create(principal: Principal, dto: CreateVaultItemDto): Promise<CreatedVaultItemDto> {
-    const customerId = tenantOf(principal);
+  async create(principal: TenantPrincipal, dto: CreateVaultItemDto): Promise<CreatedVaultItemDto> {
+    const customerId = principal.customerId;
     const now = this.clock.now();
     const isApiKey = dto.name.startsWith(API_KEY_PREFIX);
     if (dto.name === API_KEY_PREFIX) throw new ValidationFailedException([{ field: 'name', message: `name needs something after the ${API_KEY_PREFIX} prefix` }]);
@@ -173,7 +168,7 @@ export class VaultService implements OnApplicationBootstrap {
     return apiKey === undefined ? toVaultItemDto(item) : { ...toVaultItemDto(item), api_key: apiKey };
   }
 
-  async update(principal: Principal, vaultId: string, dto: UpdateVaultItemDto): Promise<VaultItemDto> {
+  async update(principal: TenantPrincipal, vaultId: string, dto: UpdateVaultItemDto): Promise<VaultItemDto> {
     const item = await this.find(principal, vaultId);
     const now = this.clock.now();
     const isApiKey = item.kind === 'api_key';
@@ -199,7 +194,7 @@ export class VaultService implements OnApplicationBootstrap {
   }
 
   /** The secret's versions, newest (current) first: number, when and by whom; never a value. */
-  async listVersions(principal: Principal, vaultId: string): Promise<VaultItemVersionDto[]> {
+  async listVersions(principal: TenantPrincipal, vaultId: string): Promise<VaultItemVersionDto[]> {
     const item = await this.find(principal, vaultId);
     const versions = await this.repo.listVersions(item.customerId, item.id);
     if (versions === null) throw new NotFoundException(NOT_FOUND);
@@ -207,7 +202,7 @@ export class VaultService implements OnApplicationBootstrap {
   }
 
   /** A new version carrying the value of an older one (itself kept). */
-  async restoreVersion(principal: Principal, vaultId: string, versionParam: string): Promise<VaultItemDto> {
+  async restoreVersion(principal: TenantPrincipal, vaultId: string, versionParam: string): Promise<VaultItemDto> {
     const item = await this.find(principal, vaultId);
     if (item.kind !== 'secret') throw new BadRequestException('A workflow API key has no stored values to restore; rotate it instead');
     const version = /^[1-9]\d{0,8}$/.test(versionParam) ? Number(versionParam) : null;
@@ -245,8 +240,8 @@ export class VaultService implements OnApplicationBootstrap {
   }
 
   /** Permanent with VAULT_RECOVERY_DAYS=0; otherwise hidden and unusable at once, restorable until the window ends. */
-  async delete(principal: Principal, vaultId: string): Promise<void> {
-    const customerId = tenantOf(principal);
+  async delete(principal: TenantPrincipal, vaultId: string): Promise<void> {
+    const customerId = principal.customerId;
     if (!VAULT_ID_PATTERN.test(vaultId)) throw new NotFoundException(NOT_FOUND);
     const now = this.clock.now();
     const purgeAt = this.config.recoveryDays > 0 ? new Date(now.getTime() + this.config.recoveryDays * DAY_MS) : null;
@@ -254,8 +249,8 @@ export class VaultService implements OnApplicationBootstrap {
   }
 
   /** Brings back a soft-deleted item inside its recovery window. */
-  async restore(principal: Principal, vaultId: string): Promise<VaultItemDto> {
-    const customerId = tenantOf(principal);
+  async restore(principal: TenantPrincipal, vaultId: string): Promise<VaultItemDto> {
+    const customerId = principal.customerId;
     if (!VAULT_ID_PATTERN.test(vaultId)) throw new NotFoundException(NOT_FOUND);
     const restored = await this.repo.restore(customerId, vaultId, this.who(principal, this.clock.now()), this.announce('vault.item.updated'));
     if (restored === 'not_deleted') throw new ConflictException('The vault item is not deleted');
@@ -264,7 +259,7 @@ export class VaultService implements OnApplicationBootstrap {
   }
 
   /** A new key for an `api-key:` item, returned once; the replaced key keeps verifying for the grace period. */
-  async rotateApiKey(principal: Principal, vaultId: string, dto: RotateApiKeyDto): Promise<CreatedVaultItemDto> {
+  async rotateApiKey(principal: TenantPrincipal, vaultId: string, dto: RotateApiKeyDto): Promise<CreatedVaultItemDto> {
     const item = await this.find(principal, vaultId);
     if (item.kind !== 'api_key') throw new BadRequestException('Only workflow API keys (api-key: items) can be rotated; replace a secret with PUT');
     const now = this.clock.now();
@@ -283,7 +278,7 @@ export class VaultService implements OnApplicationBootstrap {
     return { ...toVaultItemDto(rotated), api_key: apiKey };
   }
 
-  async events(principal: Principal, vaultId: string, query: ListVaultEventsQueryDto): Promise<VaultEventPageDto> {
+  async events(principal: TenantPrincipal, vaultId: string, query: ListVaultEventsQueryDto): Promise<VaultEventPageDto> {
     const item = await this.find(principal, vaultId);
     const limit = query.limit ?? 50;
     const events = await this.repo.events(item.customerId, item.id, limit + 1, decodeEventCursor(query.cursor));
@@ -293,8 +288,8 @@ export class VaultService implements OnApplicationBootstrap {
   }
 
   /** The tenant's whole trail, newest first, one page. */
-  async tenantEvents(principal: Principal, query: ListTenantVaultEventsQueryDto): Promise<VaultEventPageDto> {
-    const customerId = tenantOf(principal);
+  async tenantEvents(principal: TenantPrincipal, query: ListTenantVaultEventsQueryDto): Promise<VaultEventPageDto> {
+    const customerId = principal.customerId;
     const limit = query.limit ?? 50;
     const events = await this.repo.tenantEvents(customerId, { ...this.eventFilters(query), beforeId: decodeEventCursor(query.cursor) }, limit + 1);
     const page = events.slice(0, limit);
@@ -307,9 +302,9 @@ export class VaultService implements OnApplicationBootstrap {
    * (keyset), so memory stays flat whatever its size. The caller pulls: a slow
    * client slows the reads instead of filling memory.
    */
-  exportTenantEvents(principal: Principal, query: ListTenantVaultEventsQueryDto): AsyncGenerator<string> {
+  exportTenantEvents(principal: TenantPrincipal, query: ListTenantVaultEventsQueryDto): AsyncGenerator<string> {
     // Validated here, before the response starts: a bad filter is still a clean 400.
-    const customerId = tenantOf(principal);
+    const customerId = principal.customerId;
     return this.eventLines(customerId, { ...this.eventFilters(query), beforeId: decodeEventCursor(query.cursor) });
   }
 
@@ -385,8 +380,8 @@ export class VaultService implements OnApplicationBootstrap {
     return (manager, item) => this.outbox.record(manager, { type, customerId: item.customerId, subject: item.id, data: { item: toVaultItemDto(item) } }).then(() => undefined);
   }
 
-  private async find(principal: Principal, vaultId: string): Promise<VaultItemMetadata> {
-    const customerId = tenantOf(principal);
+  private async find(principal: TenantPrincipal, vaultId: string): Promise<VaultItemMetadata> {
+    const customerId = principal.customerId;
     if (!VAULT_ID_PATTERN.test(vaultId)) throw new NotFoundException(NOT_FOUND);
     const item = await this.repo.findById(customerId, vaultId);
     if (item === null) throw new NotFoundException(NOT_FOUND);

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
 import { NoStore } from '../common/cache-control';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
 import { CREATE_WEBHOOK_EXAMPLES, TOO_MANY_WEBHOOKS, UPDATE_WEBHOOK_EXAMPLES, WEBHOOK_DISABLED, WEBHOOK_LINKS, WEBHOOK_NOT_FOUND } from './dto/webhook-examples';
@@ -27,7 +27,7 @@ export class WebhooksController {
   @ApiCreatedResponse({ type: CreatedWebhookDto, links: WEBHOOK_LINKS })
   @ApiJsonBodyErrors([{ field: 'events', message: 'events must contain at least 1 elements' }], URL_ERRORS)
   @ApiError(409, TOO_MANY_WEBHOOKS)
-  createWebhook(@CurrentPrincipal() principal: Principal, @Body() body: CreateWebhookDto): Promise<CreatedWebhookDto> {
+  createWebhook(@CurrentTenant() principal: TenantPrincipal, @Body() body: CreateWebhookDto): Promise<CreatedWebhookDto> {
     return this.webhooks.create(principal, body);
   }
 
@@ -35,7 +35,7 @@ export class WebhooksController {
   @Get()
   @Auth({ user: ['webhooks:read'] })
   @ApiOkResponse({ type: [WebhookDto] })
-  listWebhooks(@CurrentPrincipal() principal: Principal): Promise<WebhookDto[]> {
+  listWebhooks(@CurrentTenant() principal: TenantPrincipal): Promise<WebhookDto[]> {
     return this.webhooks.list(principal);
   }
 
@@ -44,7 +44,7 @@ export class WebhooksController {
   @WEBHOOK_ID
   @ApiOkResponse({ type: WebhookDto })
   @ApiError(404, WEBHOOK_NOT_FOUND)
-  getWebhook(@CurrentPrincipal() principal: Principal, @Param('webhookId') id: string): Promise<WebhookDto> {
+  getWebhook(@CurrentTenant() principal: TenantPrincipal, @Param('webhookId') id: string): Promise<WebhookDto> {
     return this.webhooks.get(principal, id);
   }
 
@@ -56,7 +56,7 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookDto })
   @ApiJsonBodyErrors([{ field: 'disabled', message: 'disabled must be a boolean value' }], `; nothing to update${URL_ERRORS}`)
   @ApiError(404, WEBHOOK_NOT_FOUND)
-  updateWebhook(@CurrentPrincipal() principal: Principal, @Param('webhookId') id: string, @Body() body: UpdateWebhookDto): Promise<WebhookDto> {
+  updateWebhook(@CurrentTenant() principal: TenantPrincipal, @Param('webhookId') id: string, @Body() body: UpdateWebhookDto): Promise<WebhookDto> {
     return this.webhooks.update(principal, id, body);
   }
 
@@ -66,7 +66,7 @@ export class WebhooksController {
   @WEBHOOK_ID
   @ApiNoContentResponse({ description: 'Deleted, with its delivery history' })
   @ApiError(404, WEBHOOK_NOT_FOUND)
-  deleteWebhook(@CurrentPrincipal() principal: Principal, @Param('webhookId') id: string): Promise<void> {
+  deleteWebhook(@CurrentTenant() principal: TenantPrincipal, @Param('webhookId') id: string): Promise<void> {
     return this.webhooks.delete(principal, id);
   }
 
@@ -77,7 +77,7 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookDeliveryPageDto })
   @ApiValidationError('Invalid query parameter, or a cursor this API did not issue', [{ field: 'limit', message: 'limit must not be greater than 100' }])
   @ApiError(404, WEBHOOK_NOT_FOUND)
-  listWebhookDeliveries(@CurrentPrincipal() principal: Principal, @Param('webhookId') id: string, @Query() query: ListDeliveriesQueryDto): Promise<WebhookDeliveryPageDto> {
+  listWebhookDeliveries(@CurrentTenant() principal: TenantPrincipal, @Param('webhookId') id: string, @Query() query: ListDeliveriesQueryDto): Promise<WebhookDeliveryPageDto> {
     return this.webhooks.deliveries(principal, id, query);
   }
 
@@ -89,7 +89,7 @@ export class WebhooksController {
   @ApiAcceptedResponse({ type: WebhookTestDto })
   @ApiError(404, WEBHOOK_NOT_FOUND)
   @ApiError(409, WEBHOOK_DISABLED)
-  testWebhook(@CurrentPrincipal() principal: Principal, @Param('webhookId') id: string): Promise<WebhookTestDto> {
+  testWebhook(@CurrentTenant() principal: TenantPrincipal, @Param('webhookId') id: string): Promise<WebhookTestDto> {
     return this.webhooks.test(principal, id);
   }
 }

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { Principal } from '../auth/principal';
+import { TenantPrincipal } from '../auth/principal';
 import { WEBHOOK_ID_PATTERN, newWebhookId } from '../common/ids';
 import { ValidationFailedException } from '../common/validation';
 import { EventsConfig } from '../config/events.config';
@@ -26,11 +26,6 @@ const NOT_FOUND = 'Webhook not found';
 const MAX_WEBHOOKS_PER_TENANT = 25;
 const DEFAULT_PAGE_SIZE = 50;
 
-function tenantOf(principal: Principal): string {
-  if (principal.customerId === null) throw new NotFoundException(NOT_FOUND);
-  return principal.customerId;
-}
-
 /** A tenant's webhooks: registration (secret shown once), changes, delivery history and test events. */
 @Injectable()
 export class WebhooksService {
@@ -44,16 +39,16 @@ export class WebhooksService {
     private readonly clock: Clock,
   ) {}
 
-  async list(principal: Principal): Promise<WebhookDto[]> {
-    return (await this.repo.list(tenantOf(principal))).map(toWebhookDto);
+  async list(principal: TenantPrincipal): Promise<WebhookDto[]> {
+    return (await this.repo.list(principal.customerId)).map(toWebhookDto);
   }
 
-  async get(principal: Principal, id: string): Promise<WebhookDto> {
+  async get(principal: TenantPrincipal, id: string): Promise<WebhookDto> {
     return toWebhookDto(await this.find(principal, id));
   }
 
-  async create(principal: Principal, dto: CreateWebhookDto): Promise<CreatedWebhookDto> {
-    const customerId = tenantOf(principal);
+  async create(principal: TenantPrincipal, dto: CreateWebhookDto): Promise<CreatedWebhookDto> {
+    const customerId = principal.customerId;
     const url = await this.checkedUrl(dto.url);
     const now = this.clock.now();
     const id = newWebhookId(now);
@@ -80,7 +75,7 @@ export class WebhooksService {
     return { ...toWebhookDto(webhook), secret };
   }
 
-  async update(principal: Principal, id: string, dto: UpdateWebhookDto): Promise<WebhookDto> {
+  async update(principal: TenantPrincipal, id: string, dto: UpdateWebhookDto): Promise<WebhookDto> {
     if (dto.url === undefined && dto.events === undefined && dto.description === undefined && dto.disabled === undefined && dto.include_symptoms === undefined) {
       throw new BadRequestException('Nothing to update: send at least one of url, events, description, disabled, include_symptoms');
     }
@@ -99,12 +94,12 @@ export class WebhooksService {
     return toWebhookDto((await this.repo.find(webhook.customerId, webhook.id))!);
   }
 
-  async delete(principal: Principal, id: string): Promise<void> {
-    const customerId = tenantOf(principal);
+  async delete(principal: TenantPrincipal, id: string): Promise<void> {
+    const customerId = principal.customerId;
     if (!WEBHOOK_ID_PATTERN.test(id) || !(await this.repo.delete(customerId, id))) throw new NotFoundException(NOT_FOUND);
   }
 
-  async deliveries(principal: Principal, id: string, query: ListDeliveriesQueryDto): Promise<WebhookDeliveryPageDto> {
+  async deliveries(principal: TenantPrincipal, id: string, query: ListDeliveriesQueryDto): Promise<WebhookDeliveryPageDto> {
     const webhook = await this.find(principal, id);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     let before: string | undefined;
@@ -124,7 +119,7 @@ export class WebhooksService {
   }
 
   /** Queues a `webhook.test` event for this webhook only. */
-  async test(principal: Principal, id: string): Promise<WebhookTestDto> {
+  async test(principal: TenantPrincipal, id: string): Promise<WebhookTestDto> {
     const webhook = await this.find(principal, id);
     if (webhook.disabled) throw new ConflictException('The webhook is disabled; enable it (PATCH disabled: false) first');
     const event = await this.repo.transaction((m) =>
@@ -139,8 +134,8 @@ export class WebhooksService {
     return { event_id: event.id };
   }
 
-  private async find(principal: Principal, id: string): Promise<WebhookEntity> {
-    const customerId = tenantOf(principal);
+  private async find(principal: TenantPrincipal, id: string): Promise<WebhookEntity> {
+    const customerId = principal.customerId;
     if (!WEBHOOK_ID_PATTERN.test(id)) throw new NotFoundException(NOT_FOUND);
     const webhook = await this.repo.find(customerId, id);
     if (webhook === null) throw new NotFoundException(NOT_FOUND);

@@ -30,7 +30,7 @@ class ProbeController {
   @Get('service')
   @Auth({ service: ['vault:use'] })
   serviceOnly(@CurrentPrincipal() p: Principal): object {
-    return { subject: p.subject, ...(p.customerIds !== undefined ? { customerIds: p.customerIds } : {}) };
+    return { subject: p.subject, ...(p.kind === 'service' && p.customerIds !== undefined ? { customerIds: p.customerIds } : {}) };
   }
 
   @Get('public')
