@@ -29,12 +29,12 @@ describe('Fault intelligence: export', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="faults.csv"');
-    const records = parse(await res.text(), { columns: true }) as Array<Record<string, string>>;
+    const records = parse<Record<string, string>>(await res.text(), { columns: true });
     expect(records.map((r) => r.id)).toEqual(seeded.map((f) => f.id));
     expect(Object.keys(records[0])).not.toContain('comments');
     expect(records.every((r) => r.customer_id === tenant)).toBe(true);
 
-    const high = parse(await (await exported(token, 'text/csv', '?severity=HIGH&status=unresolved')).text(), { columns: true }) as Array<Record<string, string>>;
+    const high = parse<Record<string, string>>(await (await exported(token, 'text/csv', '?severity=HIGH&status=unresolved')).text(), { columns: true });
     expect(high.map((r) => r.id)).toEqual(seeded.filter((f) => f.severity === 'HIGH' && f.status === 'unresolved').map((f) => f.id));
 
     const ndjson = await exported(token, 'application/x-ndjson', '?type=power');
@@ -54,7 +54,7 @@ describe('Fault intelligence: export', () => {
     expect(text.split('\r\n')[0]).toBe(
       'id,resource_id,customer_id,microservice_id,type,status,severity,message,cause,created_at,resolved_at,resource_ancestry_path,ttl,dedup_key,occurrences,last_occurred_at,acknowledged_at,acknowledged_by,silenced,root_fault_id,symptom_count,flapping,flapping_since',
     );
-    const [b, a] = parse(text, { columns: true }) as Array<Record<string, string>>;
+    const [b, a] = parse<Record<string, string>>(text, { columns: true });
     expect(a).toMatchObject({ id: tricky.id, message: 'Link "WAN1", down\nsince 02:00', cause: `'=HYPERLINK("http://evil","x")`, type: "'-minus", resolved_at: '', silenced: 'false' });
     expect(b).toMatchObject({ message: "'@SUM(A1:A9)", cause: "'+1" });
   });
@@ -63,7 +63,7 @@ describe('Fault intelligence: export', () => {
     const token = userToken(newTenant());
     const bad = await exported(token, 'text/csv', '?severity=SEVERE');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors[0].field).toBe('severity');
+    expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors[0].field).toBe('severity');
     expect((await fetch(`${t.baseUrl}/fault`, { headers: { accept: 'text/csv' } })).status).toBe(401);
   });
 });

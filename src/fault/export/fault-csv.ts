@@ -33,7 +33,7 @@ export function guardFormula(cell: string): string {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
-function cell(value: unknown): string {
+function cell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   return guardFormula(String(value));
 }

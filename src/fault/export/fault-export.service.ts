@@ -7,6 +7,7 @@ import { toFaultDto } from '../dto/fault.dto';
 import { listFilters } from '../fault-list-filters';
 import { FaultListFilters, FaultRepository, KeysetPosition, dateToMicros } from '../fault.repository';
 import { toCsv } from './fault-csv';
+import { FaultCommentEntity } from '../entities/fault-comment.entity';
 
 export const CSV = 'text/csv';
 export const NDJSON = 'application/x-ndjson';
@@ -50,7 +51,7 @@ export class FaultExportService {
     let first = true;
     for (;;) {
       const rows = await this.faults.listPage({ customerId, filters, take: EXPORT_PAGE, after, recentSinceMicros, nowSeconds: Math.floor(now.getTime() / 1000) });
-      const comments = format === NDJSON ? await this.faults.commentsOf(customerId, rows.map((r) => r.fault.id)) : new Map();
+      const comments = format === NDJSON ? await this.faults.commentsOf(customerId, rows.map((r) => r.fault.id)) : new Map<string, FaultCommentEntity[]>();
       const dtos = rows.map((row) => toFaultDto(row.fault, comments.get(row.fault.id) ?? []));
       if (format === CSV) yield toCsv(dtos, first);
       else if (dtos.length > 0) yield dtos.map((dto) => `${JSON.stringify(dto)}\n`).join('');
