@@ -13,7 +13,7 @@ describe('fault CSV', () => {
     const fault = { id: 'flt_1', message: 'a "quoted", multi\r\nline', cause: '=HYPERLINK("x")', resolved_at: null, ttl: 5, silenced: false } as unknown as FaultDto;
     const text = toCsv([fault], true);
     expect(text.endsWith('\r\n')).toBe(true);
-    const [header, row] = parse<string[]>(text, {});
+    const [header, row]: string[][] = parse(text);
     expect(header).toEqual([...CSV_COLUMNS]);
     const record = Object.fromEntries(header.map((h, i) => [h, row[i]]));
     expect(record).toMatchObject({ id: 'flt_1', message: 'a "quoted", multi\r\nline', cause: `'=HYPERLINK("x")`, resolved_at: '', ttl: '5', silenced: 'false' });
