@@ -9,12 +9,16 @@ import { securityHeaders } from './common/security-headers';
 import { createClientErrorHandler, frameworkErrorHandler } from './common/early-errors';
 import { MAX_INPUT_DEPTH, ValidationFailedException, exceedsDepth } from './common/validation';
 import { AppConfig } from './config/app.config';
+import { MetricsConfig } from './config/metrics.config';
+import { TracingConfig } from './config/tracing.config';
 import { ShutdownState } from './health/shutdown-state';
 import { createAccessLogController } from './logging/access-log.controller';
 import { requestContext } from './logging/request-context';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { accessLoggerFor } from './logging/logger';
+import { registerHttpMetrics } from './metrics/http-metrics';
 import { buildOpenApiDocument } from './openapi';
+import { setupTracing } from './tracing/setup';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -71,6 +75,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
       done();
     });
   });
+  if (app.get(MetricsConfig).enabled) registerHttpMetrics(fastify);
+  // With OTEL_EXPORTER_OTLP_ENDPOINT: spans for requests (continuing an incoming traceparent) and their queries.
+  setupTracing(app.get(TracingConfig), fastify);
   // Deep nesting is refused before validation and class-transformer, which recurse (and once overflowed the stack).
   fastify.addHook('preValidation', (request, _reply, done) => {
     const where = exceedsDepth(request.body) ? 'body' : exceedsDepth(request.query) ? 'query' : undefined;

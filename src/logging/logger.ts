@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import pino, { DestinationStream, Logger } from 'pino';
 import { LogLevel } from '../config/app.config';
 import { RepeatLimiter } from './repeat-limiter';
@@ -102,10 +103,13 @@ export function createLogger(level: LogLevel, destination: DestinationStream = s
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       messageKey: 'msg',
-      // Every line logged while serving a request names it (Fastify's own request logs already do).
+      // Every line logged while serving a request names it (Fastify's own request logs already do), and its trace.
       mixin(_object: object, _level: number, logger: Logger) {
         const reqId = currentRequestId();
-        return reqId === undefined || hasRequestIdBinding(logger) ? {} : { reqId };
+        const ids = reqId === undefined || hasRequestIdBinding(logger) ? {} : { reqId };
+        // With tracing on, a line written inside a span names it (trace.getActiveSpan() is undefined otherwise).
+        const span = trace.getActiveSpan()?.spanContext();
+        return span === undefined ? ids : { ...ids, trace_id: span.traceId, span_id: span.spanId };
       },
       serializers: { req: requestSummary },
     },
