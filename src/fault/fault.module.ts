@@ -17,6 +17,9 @@ import { FaultRepository } from './fault.repository';
 import { FaultService } from './fault.service';
 import { ShortLinkController } from './short-link.controller';
 import { FaultAnnouncer } from './fault-announcer';
+import { FaultAnalyticsController } from './analytics/fault-analytics.controller';
+import { FaultAnalyticsRepository } from './analytics/fault-analytics.repository';
+import { FaultAnalyticsService } from './analytics/fault-analytics.service';
 import { FaultExportService } from './export/fault-export.service';
 import { FaultCorrelationRepository } from './correlation/fault-correlation.repository';
 import { FaultCorrelationService } from './correlation/fault-correlation.service';
@@ -36,6 +39,7 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
     FaultTokenController,
     FaultSilenceController,
     FaultEscalationController,
+    FaultAnalyticsController,
     FaultTimelineController,
     FaultController,
     ShortLinkController,
@@ -54,6 +58,8 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
     FaultStreamService,
     FaultAnnouncer,
     FaultExportService,
+    FaultAnalyticsRepository,
+    FaultAnalyticsService,
     FaultTimelineRepository,
     FaultTimelineService,
     FaultCorrelationRepository,
