@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiExtension, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { Readable } from 'node:stream';
 import { FastifyReply } from 'fastify';
 import { Auth, CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
 import { NoStore } from '../common/cache-control';
+import { boundedReadable } from '../common/bounded-readable';
 import { VaultEventPageDto } from './dto/vault-event.dto';
 import {
   API_KEY_HAS_NO_VERSIONS,
@@ -84,7 +84,7 @@ export class VaultController {
     @Query() query: ListTenantVaultEventsQueryDto,
     @Headers('accept') accept: string | undefined,
   ): Promise<VaultEventPageDto> | StreamableFile {
-    if (accept?.toLowerCase().includes(NDJSON)) return new StreamableFile(Readable.from(this.vault.exportTenantEvents(principal, query)), { type: NDJSON });
+    if (accept?.toLowerCase().includes(NDJSON)) return new StreamableFile(boundedReadable(this.vault.exportTenantEvents(principal, query)), { type: NDJSON });
     return this.vault.tenantEvents(principal, query);
   }
 
