@@ -7,7 +7,12 @@
  * alternately (--rounds times, medians), so machine noise hits both; every case also runs beside the
  * "hello" baseline. Reports requests/s, p50, p99, × floor and × baseline, the service's peak memory and
  * cold start, and token-verification cost; writes bench/results.json and bench/results.md (the table
- * for README.md).
+ * for docs/benchmarks.md).
+ *
+ * Sections with processes of their own (bench/sections.ts) run after the cases, or alone when `--only`
+ * names only them, exactly: `metrics-scrape` (GET /metrics cost, idle and under load), `tracing-cost`
+ * (OpenTelemetry unset / sampling nothing / exporting) and `instances` (three instances behind HAProxy
+ * vs one on the report path). Each writes bench/results-<name>.json and .md.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +30,8 @@ import { buildCases, BenchContext } from './cases';
 import { measureEvents } from './events';
 import { LoadResult, runLoad } from './load';
 import { measureTokenVerification } from './token-cost';
+import { isSection, runSections, SectionContext, SECTIONS } from './sections';
+import { waitReady } from './service';
 import { freePort } from '../src/common/free-port';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -57,20 +64,6 @@ function median(runs: LoadResult[]): LoadResult {
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
   };
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url} exited during start`);
-    try {
-      if ((await fetch(url)).status === 200) return Date.now() - started;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Peak resident memory since the last reset (Linux: VmHWM; writing 5 to clear_refs resets it). */
@@ -118,6 +111,10 @@ async function main(): Promise<void> {
   const warmup = quick ? 0 : Number(values.warmup);
   const connections = Number(values.connections);
   const rounds = quick ? 1 : Number(values.rounds);
+  const only = values.only?.split(',').filter((o) => o !== '');
+  // Sections run when --only is absent or names them; alone (no cases, floor, baseline or events) when it names nothing else.
+  const sections = Object.keys(SECTIONS).filter((name) => only === undefined || only.includes(name));
+  const sectionsOnly = only !== undefined && only.length > 0 && only.every(isSection);
 
   const dataDir = process.env.DATA_DIR ?? path.join(ROOT, '.data', 'bench');
   const dbConfig = DatabaseConfig.fromEnv({ ...process.env, EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54349' });
@@ -126,8 +123,10 @@ async function main(): Promise<void> {
   let dataSource: DataSource | undefined;
   const cleanup = async (): Promise<void> => {
     if (dataSource?.isInitialized) await dataSource.destroy();
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r))));
+    // A child that ended on a signal (a section stops its own) has exitCode null but signalCode set: not running.
+    const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const c of running) c.kill('SIGTERM');
+    await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
     await database.close();
   };
   // Killed (Ctrl-C, a test's timeout): take the service, the baseline and the database down too.
@@ -158,6 +157,32 @@ async function main(): Promise<void> {
     const service = spawn(process.execPath, serviceArgs, { cwd: ROOT, env: { ...serviceEnv, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(service);
     const coldStartMs = await waitReady(`http://127.0.0.1:${port}/health/ready`, service);
+    const ctx: BenchContext = {
+      serviceUrl: `http://127.0.0.1:${port}`,
+      dataSource,
+      tenant,
+      smallTenant,
+      vaultItems,
+      jwtSecret: AuthConfig.fromEnv(env).jwtSecret!,
+      cursorSecret: faultConfig.cursorSecret,
+    };
+    const sectionContext = (allCases: Awaited<ReturnType<typeof buildCases>>): SectionContext => ({
+      serviceUrl: ctx.serviceUrl,
+      serviceArgs,
+      serviceEnv,
+      cases: allCases,
+      connections,
+      duration,
+      warmup,
+      rounds,
+      quick,
+      faults,
+      track: (child) => children.push(child),
+    });
+    if (sectionsOnly) {
+      await runSections(sections, sectionContext(await buildCases(ctx)), values.out);
+      return;
+    }
     // The same service without events (EVENTS_ENABLED=false), for the outbox's cost on POST /fault; idle otherwise.
     const noEventsPort = await freePort();
     if (values.events) {
@@ -192,16 +217,8 @@ async function main(): Promise<void> {
     const floorUrl = `http://127.0.0.1:${floorPort}`;
     await waitReady(`${floorUrl}/ready`, floorProcess);
 
-    const ctx: BenchContext = {
-      serviceUrl: `http://127.0.0.1:${port}`,
-      dataSource,
-      tenant,
-      smallTenant,
-      vaultItems,
-      jwtSecret: AuthConfig.fromEnv(env).jwtSecret!,
-      cursorSecret: faultConfig.cursorSecret,
-    };
-    const cases = (await buildCases(ctx)).filter((c) => !values.only || values.only.split(',').some((o) => c.name.includes(o)));
+    const allCases = await buildCases(ctx);
+    const cases = allCases.filter((c) => !only || only.some((o) => !isSection(o) && c.name.includes(o)));
     const baselineCase = { name: 'baseline', method: 'GET' as const, path: '/hello', expect: 200 };
     const baselineUrl = `http://127.0.0.1:${baselinePort}`;
     if (warmup > 0) {
@@ -326,6 +343,7 @@ async function main(): Promise<void> {
     console.log(`\n${md}`);
     const errors = results.filter((r) => r.errors + (r.floor?.errors ?? 0) > 0);
     if (errors.length > 0) throw new Error(`unexpected statuses in: ${errors.map((e) => e.name).join(', ')}`);
+    await runSections(sections, sectionContext(allCases), values.out);
   } finally {
     await cleanup();
   }

@@ -1,0 +1,148 @@
+/**
+ * `npm run bench -- --only instances`: three instances behind HAProxy against one, on the report path
+ * (POST /fault without a dedup_key, with a new one each time, and merging into open faults; issue 24).
+ *
+ * Three fresh instances of the built service on the bench's one database, and two of Debian's HAProxy
+ * on 127.0.0.1 (round-robin, request by request, keep-alive to the instances): one in front of the first
+ * instance alone, one in front of all three. Each case loads, in turn, the first instance directly, the
+ * first through HAProxy (what the extra hop costs) and the three through HAProxy, --rounds times with
+ * the order rotated; medians shown. The two others idle while one instance is loaded alone.
+ *
+ * On a machine where the load generator, HAProxy, every instance and PostgreSQL share the same cores this
+ * cannot show scaling (there is no idle core for a second instance to use): the figures say what the
+ * balancer and the extra processes cost here, not what three instances give on hosts of their own.
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../src/common/free-port';
+import { runLoad, LoadResult } from './load';
+import type { SectionContext, SectionResult } from './sections';
+import { BenchService, fmt, mid, startService, stopChild } from './service';
+
+const CASES = ['POST /fault', 'POST /fault (new dedup_key each: creates)', 'POST /fault (dedup_key merging into 1 of 1,000 open faults)'];
+
+function haproxyBinary(): string {
+  const onPath = spawnSync('which', ['haproxy'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath !== '') return onPath;
+  if (fs.existsSync('/usr/sbin/haproxy')) return '/usr/sbin/haproxy';
+  throw new Error('instances: haproxy is not installed (apt-get install -y haproxy)');
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** HAProxy on 127.0.0.1 balancing round-robin over `backends` (base URLs), as test/support/haproxy.ts configures it. */
+async function startHaproxy(backends: string[], track: (child: ChildProcess) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const binary = haproxyBinary();
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-haproxy-'));
+  const config = path.join(dir, 'haproxy.cfg');
+  fs.writeFileSync(
+    config,
+    [
+      'global',
+      '  maxconn 4000',
+      'defaults',
+      '  mode http',
+      '  option http-keep-alive',
+      '  timeout connect 2s',
+      '  timeout client 60s',
+      '  timeout server 60s',
+      'frontend api',
+      `  bind 127.0.0.1:${port}`,
+      '  default_backend instances',
+      'backend instances',
+      '  balance roundrobin',
+      ...backends.map((b, i) => `  server s${i} ${new URL(b).host}`),
+      '',
+    ].join('\n'),
+  );
+  const check = spawnSync(binary, ['-c', '-f', config], { encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`haproxy rejected its configuration: ${check.stdout}${check.stderr}`);
+  const child = spawn(binary, ['-db', '-f', config], { stdio: 'ignore' });
+  track(child);
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null) throw new Error(`haproxy exited with code ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('haproxy did not start within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await stopChild(child);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const medianOf = (runs: LoadResult[]): LoadResult => ({
+  requestsPerSecond: mid(runs.map((r) => r.requestsPerSecond)),
+  p50Ms: mid(runs.map((r) => r.p50Ms)),
+  p99Ms: mid(runs.map((r) => r.p99Ms)),
+  errors: runs.reduce((s, r) => s + r.errors, 0),
+  requests: runs.reduce((s, r) => s + r.requests, 0),
+});
+
+export async function measureInstances(ctx: SectionContext): Promise<SectionResult> {
+  const cases = CASES.map((name) => {
+    const c = ctx.cases.find((k) => k.name === name);
+    if (c === undefined) throw new Error(`instances: the ${name} case is missing`);
+    return c;
+  });
+  const services: BenchService[] = [];
+  const balancers: Array<{ url: string; close(): Promise<void> }> = [];
+  try {
+    for (let i = 0; i < 3; i++) services.push(await startService(ctx.serviceArgs, ctx.serviceEnv, ctx.track));
+    balancers.push(await startHaproxy([services[0].url], ctx.track));
+    balancers.push(await startHaproxy(services.map((s) => s.url), ctx.track));
+    const targets = [
+      { name: 'one instance, direct', url: services[0].url },
+      { name: 'one instance behind HAProxy', url: balancers[0].url },
+      { name: 'three instances behind HAProxy', url: balancers[1].url },
+    ];
+    const rows: Array<{ case: string; targets: Array<{ name: string; runs: LoadResult[]; median: LoadResult; ratio: number }> }> = [];
+    for (const c of cases) {
+      if (ctx.warmup > 0) for (const t of targets) await runLoad(t.url, c, ctx.connections, Math.max(1, Math.round(ctx.warmup / 3)));
+      const runs = targets.map(() => [] as LoadResult[]);
+      for (let round = 0; round < ctx.rounds; round++) {
+        for (let k = 0; k < targets.length; k++) {
+          const i = (k + round) % targets.length;
+          runs[i].push(await runLoad(targets[i].url, c, ctx.connections, ctx.duration));
+        }
+      }
+      const medians = runs.map(medianOf);
+      rows.push({
+        case: c.name,
+        targets: targets.map((t, i) => ({ name: t.name, runs: runs[i], median: medians[i], ratio: medians[i].requestsPerSecond / medians[0].requestsPerSecond })),
+      });
+    }
+    const md = [
+      `One instance vs three behind HAProxy on the report path (\`npm run bench -- --only instances\`): one database, ${os.cpus().length} cores shared by everything, ` +
+        `${ctx.connections} connections, ${ctx.duration} s per run, ${ctx.rounds} round${ctx.rounds === 1 ? '' : 's'} with the order rotated, medians; × = req/s over one instance direct.`,
+      '',
+      '| case | served by | req/s | p50 ms | p99 ms | × one instance |',
+      '|---|---|---:|---:|---:|---:|',
+      ...rows.flatMap((r) =>
+        r.targets.map((t) => `| \`${r.case}\` | ${t.name} | ${fmt(t.median.requestsPerSecond)} | ${fmt(t.median.p50Ms, 1)} | ${fmt(t.median.p99Ms, 1)} | ${fmt(t.ratio, 2)} |`),
+      ),
+    ].join('\n');
+    const errors = rows.flatMap((r) => r.targets).reduce((s, t) => s + t.median.errors, 0);
+    if (errors > 0) throw new Error(`instances: ${errors} unexpected statuses`);
+    return { json: { cores: os.cpus().length, connections: ctx.connections, durationSeconds: ctx.duration, rounds: ctx.rounds, rows }, markdown: md };
+  } finally {
+    for (const b of balancers) await b.close();
+    for (const s of services) await s.stop();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench -- --only tracing-cost`: what OpenTelemetry tracing (src/tracing/) costs the vault read
+ * and the fault page (issue 23: the disabled tracer within noise, ≤ 3 %, of none).
+ *
+ * Three fresh instances of the built service on the bench's database, alike but for the OTEL_* variables:
+ *   - unset: no OTEL_* variable, so no SDK is started and no hook registered (OTEL_SDK_DISABLED=true
+ *     takes the same path: TracingConfig.enabled is false);
+ *   - sampling nothing: OTEL_EXPORTER_OTLP_ENDPOINT set and OTEL_TRACES_SAMPLER=always_off: the SDK,
+ *     the request hooks and the pg patch run, every span is a non-recording one, nothing is exported;
+ *   - enabled: the same endpoint, the default sampler (parentbased_always_on): a span per request and per
+ *     statement, exported in batches over OTLP/HTTP to a sink in this process on 127.0.0.1 that reads
+ *     each request's body and answers 200 (it counts requests and bytes, nothing more).
+ * Each case loads the three in turn, --rounds times, the order rotated every round; medians shown.
+ */
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { runLoad, LoadResult } from './load';
+import type { SectionContext, SectionResult } from './sections';
+import { BenchService, fmt, mid, startService, withoutOtel } from './service';
+
+interface OtlpSink {
+  url: string;
+  requests: number;
+  bytes: number;
+  close(): Promise<void>;
+}
+
+/** An OTLP/HTTP receiver that accepts and discards. */
+async function startSink(): Promise<OtlpSink> {
+  const sink = { requests: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (sink.bytes += chunk.length));
+    req.on('end', () => {
+      sink.requests++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return sink.requests;
+    },
+    get bytes() {
+      return sink.bytes;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const CASES = ['GET /workflows/vault/{id}', 'GET /fault?limit=50'];
+
+const medianOf = (runs: LoadResult[]): LoadResult => ({
+  requestsPerSecond: mid(runs.map((r) => r.requestsPerSecond)),
+  p50Ms: mid(runs.map((r) => r.p50Ms)),
+  p99Ms: mid(runs.map((r) => r.p99Ms)),
+  errors: runs.reduce((s, r) => s + r.errors, 0),
+  requests: runs.reduce((s, r) => s + r.requests, 0),
+});
+
+export async function measureTracingCost(ctx: SectionContext): Promise<SectionResult> {
+  const cases = CASES.map((name) => {
+    const c = ctx.cases.find((k) => k.name === name);
+    if (c === undefined) throw new Error(`tracing-cost: the ${name} case is missing`);
+    return c;
+  });
+  const sink = await startSink();
+  const base = withoutOtel(ctx.serviceEnv);
+  const variants = [
+    { name: 'unset', env: base },
+    { name: 'sampling nothing (always_off)', env: { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_off' } },
+    { name: 'enabled, exporting', env: { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
+  ];
+  const services: BenchService[] = [];
+  try {
+    for (const v of variants) services.push(await startService(ctx.serviceArgs, v.env, ctx.track));
+    const rows: Array<{ case: string; variants: Array<{ name: string; runs: LoadResult[]; median: LoadResult; ratio: number; p99Ratio: number }> }> = [];
+    for (const c of cases) {
+      if (ctx.warmup > 0) for (const s of services) await runLoad(s.url, c, ctx.connections, Math.max(1, Math.round(ctx.warmup / 3)));
+      const runs = variants.map(() => [] as LoadResult[]);
+      for (let round = 0; round < ctx.rounds; round++) {
+        for (let k = 0; k < variants.length; k++) {
+          const i = (k + round) % variants.length;
+          runs[i].push(await runLoad(services[i].url, c, ctx.connections, ctx.duration));
+        }
+      }
+      const medians = runs.map(medianOf);
+      rows.push({
+        case: c.name,
+        variants: variants.map((v, i) => ({
+          name: v.name,
+          runs: runs[i],
+          median: medians[i],
+          ratio: medians[i].requestsPerSecond / medians[0].requestsPerSecond,
+          p99Ratio: medians[i].p99Ms / Math.max(medians[0].p99Ms, 0.001),
+        })),
+      });
+    }
+    // What the enabled instance had exported when the loads ended (the batch processor sends every 5 s or 512 spans).
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const exported = { requests: sink.requests, bytes: sink.bytes };
+
+    const md = [
+      `OpenTelemetry's cost (\`npm run bench -- --only tracing-cost\`): three instances, ${ctx.connections} connections, ${ctx.duration} s per run, ` +
+        `${ctx.rounds} round${ctx.rounds === 1 ? '' : 's'} with the order rotated, medians; ratios to the instance without tracing.`,
+      '',
+      '| case | tracing | req/s | p50 ms | p99 ms | req/s × unset | p99 × unset |',
+      '|---|---|---:|---:|---:|---:|---:|',
+      ...rows.flatMap((r) =>
+        r.variants.map(
+          (v) => `| \`${r.case}\` | ${v.name} | ${fmt(v.median.requestsPerSecond)} | ${fmt(v.median.p50Ms, 1)} | ${fmt(v.median.p99Ms, 1)} | ${fmt(v.ratio, 3)} | ${fmt(v.p99Ratio, 2)} |`,
+        ),
+      ),
+      '',
+      `The sink received ${fmt(exported.requests)} OTLP/HTTP export requests (${fmt(exported.bytes / 1048576, 1)} MiB), all from the enabled instance.`,
+      '',
+      '| target | measured | |',
+      '|---|---|---|',
+      ...rows.map((r) => {
+        const off = r.variants[1];
+        return `| \`${r.case}\`: SDK started, sampling nothing, within 3 % of unset | ${fmt(100 * (1 - off.ratio), 1)} % fewer req/s (${fmt(off.median.requestsPerSecond)} vs ${fmt(r.variants[0].median.requestsPerSecond)}) | ${off.ratio >= 0.97 ? 'met' : '**missed**'} |`;
+      }),
+    ].join('\n');
+    const errors = rows.flatMap((r) => r.variants).reduce((s, v) => s + v.median.errors, 0);
+    if (errors > 0) throw new Error(`tracing-cost: ${errors} unexpected statuses`);
+    return { json: { connections: ctx.connections, durationSeconds: ctx.duration, rounds: ctx.rounds, exported, rows }, markdown: md };
+  } finally {
+    for (const s of services) await s.stop();
+    await sink.close();
+  }
+}
