@@ -17,6 +17,32 @@ const transform = {
   ],
 };
 
+/**
+ * Suites that measure time, memory or latency, or load the machine on purpose: they run one at a
+ * time (project e2e-serial, `--runInBand`) after the others, so neither disturbs the other. Every
+ * other end-to-end suite runs in parallel workers: they wait on the database and the network far
+ * more than they compute, and each works in tenants of its own.
+ */
+const SERIAL = [
+  '<rootDir>/test/reliability/',
+  '<rootDir>/test/auth-jwks.e2e-spec.ts',
+  '<rootDir>/test/ctrl-c.e2e-spec.ts',
+  '<rootDir>/test/startup-failures.e2e-spec.ts',
+  '<rootDir>/test/config-errors.e2e-spec.ts',
+  '<rootDir>/test/bench',
+  '<rootDir>/test/fault-intelligence/analytics',
+];
+
+const e2e = {
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  roots: ['<rootDir>/test'],
+  transform,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/env.ts'],
+};
+
 module.exports = {
   projects: [
     {
@@ -29,20 +55,13 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/unit-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/unit-global-teardown.ts',
     },
-    {
-      displayName: 'e2e',
-      testEnvironment: 'node',
-      rootDir: __dirname,
-      roots: ['<rootDir>/test'],
-      testMatch: ['**/*.e2e-spec.ts'],
-      transform,
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      setupFiles: ['<rootDir>/test/support/env.ts'],
-    },
+    { ...e2e, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testPathIgnorePatterns: ['/node_modules/', ...SERIAL] },
+    { ...e2e, displayName: 'e2e-serial', testMatch: SERIAL.map((p) => (p.endsWith('/') ? `${p}**/*.e2e-spec.ts` : p.endsWith('.ts') ? p : `${p}*.e2e-spec.ts`)) },
   ],
-  // A global option: jest ignores it inside a project.
+  // Global options: jest ignores them inside a project.
   testTimeout: 60000,
+  // Parallel workers for the unit and e2e projects (two cores, I/O-bound suites); e2e-serial runs with --runInBand.
+  maxWorkers: Number(process.env.JEST_MAX_WORKERS ?? 3),
   // pg-boss leaves a loop watching its workers stop after stop() resolves, which nothing can await;
   // once every suite passed and the global teardown ran, such a loop must not hold the run open.
   forceExit: true,
