@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { lockTenantScope } from '../database/tenant-lock';
 import { FaultSilenceEntity } from './entities/fault-silence.entity';
 
@@ -12,12 +12,13 @@ export class FaultSilenceRepository {
    * Inserts the silence unless the tenant has `cap` silences that have not ended by `now` (counted
    * and inserted under the tenant's lock, so concurrent creations cannot pass the cap together).
    */
-  async insertWithinCap(silence: FaultSilenceEntity, cap: number, now: Date): Promise<boolean> {
+  async insertWithinCap(silence: FaultSilenceEntity, cap: number, now: Date, afterInsert?: (manager: EntityManager) => Promise<void>): Promise<boolean> {
     return this.dataSource.transaction(async (m) => {
       await lockTenantScope(m, 'fault_silences', silence.customerId);
       const [{ n }] = await m.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM fault_silences WHERE customer_id = $1 AND ends_at > $2', [silence.customerId, now]);
       if (n >= cap) return false;
       await m.insert(FaultSilenceEntity, silence);
+      await afterInsert?.(m);
       return true;
     });
   }

@@ -1,8 +1,12 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Principal } from '../auth/principal';
 import { newSilenceId, SILENCE_ID_PATTERN } from '../common/ids';
-import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, MAX_SILENCES_PER_TENANT, toFaultSilenceDto } from './dto/fault-silence.dto';
+import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, MAX_SILENCES_PER_TENANT, OPEN_ENDED, toFaultSilenceDto } from './dto/fault-silence.dto';
+import { ValidationFailedException } from '../common/validation';
+import { isTimeZone, ruleProblem } from './maintenance/recurrence';
+import { SilenceWindowsService } from './maintenance/silence-windows.service';
 import { FaultSilenceEntity } from './entities/fault-silence.entity';
 import { FaultSilenceRepository } from './fault-silence.repository';
 
@@ -28,6 +32,7 @@ export class FaultSilenceService {
   constructor(
     private readonly silences: FaultSilenceRepository,
     private readonly clock: Clock,
+    private readonly windows: SilenceWindowsService,
   ) {}
 
   async create(principal: Principal, dto: CreateFaultSilenceDto): Promise<FaultSilenceDto> {
@@ -36,7 +41,8 @@ export class FaultSilenceService {
     }
     const now = this.clock.now();
     const startsAt = dto.starts_at !== undefined ? new Date(dto.starts_at) : now;
-    const endsAt = new Date(dto.ends_at);
+    if (dto.schedule !== undefined) return this.createRecurring(principal, dto, startsAt, now);
+    const endsAt = new Date(dto.ends_at!);
     for (const [name, value] of [['starts_at', startsAt], ['ends_at', endsAt]] as const) {
       if (Number.isNaN(value.getTime())) throw new BadRequestException(`${name} is not a valid date`);
     }
@@ -54,10 +60,50 @@ export class FaultSilenceService {
     silence.comment = dto.comment;
     silence.createdBy = principal.subject;
     silence.createdAt = now;
-    if (!(await this.silences.insertWithinCap(silence, MAX_SILENCES_PER_TENANT, now))) {
+    silence.scheduleRrule = null;
+    silence.scheduleDurationMinutes = null;
+    silence.scheduleTimezone = null;
+    silence.expandedUntil = null;
+    return this.insert(silence, now);
+  }
+
+  /** A recurring silence: the rule checked (400 naming the field), stored with its windows expanded ahead in one transaction. */
+  private async createRecurring(principal: Principal, dto: CreateFaultSilenceDto, startsAt: Date, now: Date): Promise<FaultSilenceDto> {
+    const schedule = dto.schedule!;
+    const fail = (field: string, message: string): never => {
+      throw new ValidationFailedException([{ field, message }]);
+    };
+    if (dto.ends_at !== undefined) fail('ends_at', 'ends_at must not be sent with schedule (use schedule.until)');
+    if (Number.isNaN(startsAt.getTime())) fail('starts_at', 'starts_at is not a valid date');
+    const problem = ruleProblem(schedule.rrule);
+    if (problem !== undefined) fail('schedule.rrule', `schedule.${problem}`);
+    if (!isTimeZone(schedule.timezone)) fail('schedule.timezone', 'schedule.timezone must be an IANA time zone, e.g. Europe/Berlin');
+    const until = schedule.until === undefined || schedule.until === null ? OPEN_ENDED : new Date(schedule.until);
+    if (Number.isNaN(until.getTime()) || until <= startsAt || until <= now) fail('schedule.until', 'schedule.until must be in the future and after starts_at');
+    const silence = new FaultSilenceEntity();
+    silence.id = newSilenceId(now);
+    silence.customerId = principal.customerId!;
+    silence.site = dto.site ?? null;
+    silence.resourceId = dto.resource_id ?? null;
+    silence.type = dto.type ?? null;
+    silence.startsAt = startsAt;
+    silence.endsAt = until;
+    silence.comment = dto.comment;
+    silence.createdBy = principal.subject;
+    silence.createdAt = now;
+    silence.scheduleRrule = schedule.rrule;
+    silence.scheduleDurationMinutes = schedule.duration_minutes;
+    silence.scheduleTimezone = schedule.timezone;
+    silence.expandedUntil = null;
+    if (this.windows.windowOf(silence, now) === null) fail('schedule.rrule', 'schedule.rrule has no window left after starts_at (before until)');
+    return this.insert(silence, now, (m) => this.windows.expand(m, silence, now));
+  }
+
+  private async insert(silence: FaultSilenceEntity, now: Date, afterInsert?: (manager: EntityManager) => Promise<void>): Promise<FaultSilenceDto> {
+    if (!(await this.silences.insertWithinCap(silence, MAX_SILENCES_PER_TENANT, now, afterInsert))) {
       throw new ConflictException(`A tenant may have at most ${MAX_SILENCES_PER_TENANT} active or future silences; delete one first`);
     }
-    return toFaultSilenceDto(silence);
+    return toFaultSilenceDto(silence, this.windows.windowOf(silence, now), now);
   }
 
   /** A page of silences and the cursor of the next one (null on the last page). */
@@ -67,7 +113,8 @@ export class FaultSilenceService {
     const rows = await this.silences.list(customerId, query.include_expired === 'true' ? undefined : this.clock.now(), limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { data: page.map(toFaultSilenceDto), next: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
+    const now = this.clock.now();
+    return { data: page.map((s) => toFaultSilenceDto(s, this.windows.windowOf(s, now), now)), next: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
   async delete(customerId: string, id: string): Promise<void> {

@@ -17,6 +17,8 @@ import { FaultRepository } from './fault.repository';
 import { FaultService } from './fault.service';
 import { ShortLinkController } from './short-link.controller';
 import { FaultAnnouncer } from './fault-announcer';
+import { SilenceWindowRepository } from './maintenance/silence-window.repository';
+import { SilenceWindowsService } from './maintenance/silence-windows.service';
 import { FaultAnalyticsController } from './analytics/fault-analytics.controller';
 import { FaultAnalyticsRepository } from './analytics/fault-analytics.repository';
 import { FaultAnalyticsService } from './analytics/fault-analytics.service';
@@ -58,6 +60,8 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
     FaultStreamService,
     FaultAnnouncer,
     FaultExportService,
+    SilenceWindowRepository,
+    SilenceWindowsService,
     FaultAnalyticsRepository,
     FaultAnalyticsService,
     FaultTimelineRepository,
