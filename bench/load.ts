@@ -17,10 +17,13 @@ export interface LoadResult {
   p99Ms: number;
   errors: number;
   requests: number;
+  /** The statuses other than the expected one, by status (errors and timeouts are in `errors`). */
+  unexpected?: Record<string, number>;
 }
 
 export async function runLoad(baseUrl: string, c: LoadCase, connections: number, durationSeconds: number): Promise<LoadResult> {
   let unexpected = 0;
+  const statuses: Record<string, number> = {};
   const bodyFor = (): string | undefined => {
     const b = typeof c.body === 'function' ? (c.body as () => unknown)() : c.body;
     return b === undefined ? undefined : JSON.stringify(b);
@@ -38,7 +41,10 @@ export async function runLoad(baseUrl: string, c: LoadCase, connections: number,
         : {}),
     setupClient: (client: Client) => {
       client.on('response', (status: number) => {
-        if (status !== c.expect) unexpected++;
+        if (status !== c.expect) {
+          unexpected++;
+          statuses[status] = (statuses[status] ?? 0) + 1;
+        }
       });
     },
   });
@@ -48,5 +54,6 @@ export async function runLoad(baseUrl: string, c: LoadCase, connections: number,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts + unexpected,
     requests: result.requests.total,
+    ...(unexpected > 0 ? { unexpected: statuses } : {}),
   };
 }

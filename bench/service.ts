@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../src/common/free-port';
 
@@ -66,3 +67,19 @@ export const mid = (values: number[]): number => {
   const m = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 };
+
+/** User + system CPU time a process has used, in ms (Linux /proc; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A line naming the runs that got anything but the expected status (they are counted, not hidden), or none. */
+export function errorLines(runs: Array<{ label: string; errors: number; unexpected?: Record<string, number> }>): string[] {
+  const bad = runs.filter((r) => r.errors > 0);
+  if (bad.length === 0) return [];
+  return [
+    '',
+    `Unexpected answers: ${bad.map((r) => `${r.label}: ${r.errors}${r.unexpected && Object.keys(r.unexpected).length > 0 ? ` (${Object.entries(r.unexpected).map(([status, n]) => `${n} × ${status}`).join(', ')})` : ' (errors or timeouts)'}`).join('; ')}.`,
+  ];
+}

@@ -10,13 +10,16 @@
  *   - enabled: the same endpoint, the default sampler (parentbased_always_on): a span per request and per
  *     statement, exported in batches over OTLP/HTTP to a sink in this process on 127.0.0.1 that reads
  *     each request's body and answers 200 (it counts requests and bytes, nothing more).
- * Each case loads the three in turn, --rounds times, the order rotated every round; medians shown.
+ * Each case loads the three in turn, --rounds times, the order rotated every round; medians shown. Beside
+ * req/s and p99: the instance's own CPU time per request (/proc, user + system), which the other work on
+ * shared cores disturbs far less than throughput, and the ratios paired by round (each round's three
+ * runs follow each other, so they share the machine's conditions), medians of those.
  */
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { runLoad, LoadResult } from './load';
 import type { SectionContext, SectionResult } from './sections';
-import { BenchService, fmt, mid, startService, withoutOtel } from './service';
+import { BenchService, cpuMs, errorLines, fmt, mid, startService, withoutOtel } from './service';
 
 interface OtlpSink {
   url: string;
@@ -55,11 +58,18 @@ async function startSink(): Promise<OtlpSink> {
 
 const CASES = ['GET /workflows/vault/{id}', 'GET /fault?limit=50'];
 
-const medianOf = (runs: LoadResult[]): LoadResult => ({
+type Run = LoadResult & { cpuUsPerRequest: number };
+
+const medianOf = (runs: Run[]): Run => ({
+  cpuUsPerRequest: mid(runs.map((r) => r.cpuUsPerRequest)),
   requestsPerSecond: mid(runs.map((r) => r.requestsPerSecond)),
   p50Ms: mid(runs.map((r) => r.p50Ms)),
   p99Ms: mid(runs.map((r) => r.p99Ms)),
   errors: runs.reduce((s, r) => s + r.errors, 0),
+  unexpected: runs.reduce<Record<string, number>>((all, r) => {
+    for (const [status, n] of Object.entries(r.unexpected ?? {})) all[status] = (all[status] ?? 0) + n;
+    return all;
+  }, {}),
   requests: runs.reduce((s, r) => s + r.requests, 0),
 });
 
@@ -79,14 +89,16 @@ export async function measureTracingCost(ctx: SectionContext): Promise<SectionRe
   const services: BenchService[] = [];
   try {
     for (const v of variants) services.push(await startService(ctx.serviceArgs, v.env, ctx.track));
-    const rows: Array<{ case: string; variants: Array<{ name: string; runs: LoadResult[]; median: LoadResult; ratio: number; p99Ratio: number }> }> = [];
+    const rows: Array<{ case: string; variants: Array<{ name: string; runs: Run[]; median: Run; ratio: number; p99Ratio: number; pairedRatio: number; cpuRatio: number }> }> = [];
     for (const c of cases) {
       if (ctx.warmup > 0) for (const s of services) await runLoad(s.url, c, ctx.connections, Math.max(1, Math.round(ctx.warmup / 3)));
-      const runs = variants.map(() => [] as LoadResult[]);
+      const runs = variants.map(() => [] as Run[]);
       for (let round = 0; round < ctx.rounds; round++) {
         for (let k = 0; k < variants.length; k++) {
           const i = (k + round) % variants.length;
-          runs[i].push(await runLoad(services[i].url, c, ctx.connections, ctx.duration));
+          const cpuBefore = cpuMs(services[i].pid);
+          const r = await runLoad(services[i].url, c, ctx.connections, ctx.duration);
+          runs[i].push({ ...r, cpuUsPerRequest: (1000 * (cpuMs(services[i].pid) - cpuBefore)) / Math.max(r.requests, 1) });
         }
       }
       const medians = runs.map(medianOf);
@@ -98,6 +110,8 @@ export async function measureTracingCost(ctx: SectionContext): Promise<SectionRe
           median: medians[i],
           ratio: medians[i].requestsPerSecond / medians[0].requestsPerSecond,
           p99Ratio: medians[i].p99Ms / Math.max(medians[0].p99Ms, 0.001),
+          pairedRatio: mid(runs[i].map((r, round) => r.requestsPerSecond / runs[0][round].requestsPerSecond)),
+          cpuRatio: medians[i].cpuUsPerRequest / medians[0].cpuUsPerRequest,
         })),
       });
     }
@@ -109,11 +123,13 @@ export async function measureTracingCost(ctx: SectionContext): Promise<SectionRe
       `OpenTelemetry's cost (\`npm run bench -- --only tracing-cost\`): three instances, ${ctx.connections} connections, ${ctx.duration} s per run, ` +
         `${ctx.rounds} round${ctx.rounds === 1 ? '' : 's'} with the order rotated, medians; ratios to the instance without tracing.`,
       '',
-      '| case | tracing | req/s | p50 ms | p99 ms | req/s × unset | p99 × unset |',
-      '|---|---|---:|---:|---:|---:|---:|',
+      '| case | tracing | req/s | p50 ms | p99 ms | req/s × unset | same, paired by round | p99 × unset | CPU µs per request | CPU × unset |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.flatMap((r) =>
         r.variants.map(
-          (v) => `| \`${r.case}\` | ${v.name} | ${fmt(v.median.requestsPerSecond)} | ${fmt(v.median.p50Ms, 1)} | ${fmt(v.median.p99Ms, 1)} | ${fmt(v.ratio, 3)} | ${fmt(v.p99Ratio, 2)} |`,
+          (v) =>
+            `| \`${r.case}\` | ${v.name} | ${fmt(v.median.requestsPerSecond)} | ${fmt(v.median.p50Ms, 1)} | ${fmt(v.median.p99Ms, 1)} | ${fmt(v.ratio, 3)} | ${fmt(v.pairedRatio, 3)} | ${fmt(v.p99Ratio, 2)} | ` +
+            `${fmt(v.median.cpuUsPerRequest)} | ${fmt(v.cpuRatio, 3)} |`,
         ),
       ),
       '',
@@ -123,11 +139,13 @@ export async function measureTracingCost(ctx: SectionContext): Promise<SectionRe
       '|---|---|---|',
       ...rows.map((r) => {
         const off = r.variants[1];
-        return `| \`${r.case}\`: SDK started, sampling nothing, within 3 % of unset | ${fmt(100 * (1 - off.ratio), 1)} % fewer req/s (${fmt(off.median.requestsPerSecond)} vs ${fmt(r.variants[0].median.requestsPerSecond)}) | ${off.ratio >= 0.97 ? 'met' : '**missed**'} |`;
+        return (
+          `| \`${r.case}\`: SDK started, sampling nothing, within 3 % of unset | ${fmt(100 * (1 - off.ratio), 1)} % fewer req/s (${fmt(off.median.requestsPerSecond)} vs ${fmt(r.variants[0].median.requestsPerSecond)}; ` +
+          `paired by round ${fmt(100 * (1 - off.pairedRatio), 1)} %), CPU per request ${fmt(100 * (off.cpuRatio - 1), 1)} % | ${off.ratio >= 0.97 ? 'met' : '**missed**'} |`
+        );
       }),
+      ...errorLines(rows.flatMap((r) => r.variants.map((v) => ({ label: `${r.case}, ${v.name}`, ...v.median })))),
     ].join('\n');
-    const errors = rows.flatMap((r) => r.variants).reduce((s, v) => s + v.median.errors, 0);
-    if (errors > 0) throw new Error(`tracing-cost: ${errors} unexpected statuses`);
     return { json: { connections: ctx.connections, durationSeconds: ctx.duration, rounds: ctx.rounds, exported, rows }, markdown: md };
   } finally {
     for (const s of services) await s.stop();
