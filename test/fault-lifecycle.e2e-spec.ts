@@ -391,6 +391,9 @@ describe('Fault lifecycle', () => {
         comment: 'Carrier maintenance',
         created_by: 'usr_alice',
         created_at: clock.now().toISOString().replace('Z', '000Z'),
+        schedule: null,
+        active: true,
+        next_window: { starts_at: clock.now().toISOString().replace('Z', '000Z'), ends_at: new Date(clock.now().getTime() + 3600_000).toISOString().replace('Z', '000Z') },
       });
       const future = await silence({ type: 'bgp', starts_at: new Date(clock.now().getTime() + 7200_000).toISOString(), ends_at: new Date(clock.now().getTime() + 9000_000).toISOString() });
       expect(future.status).toBe(201);

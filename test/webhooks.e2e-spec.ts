@@ -66,6 +66,7 @@ describe('webhooks (Standard Webhooks deliveries on the job queue)', () => {
       events: ['fault.*'],
       description: null,
       disabled: false,
+      include_symptoms: false,
       disabled_reason: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),

@@ -19,35 +19,52 @@ export class FaultCorrelationRepository {
     return lockTenantScope(manager, 'fault-correlation', customerId);
   }
 
-  /** Unresolved faults on these resources (faults_open_resource_type_idx), other than `exceptId`. */
-  async openOn(manager: EntityManager, customerId: string, resources: string[], exceptId: string, nowSeconds: number): Promise<RootCandidate[]> {
-    if (resources.length === 0) return [];
-    const rows = await preparedQueryIn<{ id: string; resource_id: string; created_at: Date }>(
-      manager,
-      `SELECT id, resource_id, created_at FROM faults
-       WHERE customer_id = $1 AND status = 'unresolved' AND resource_id = ANY($2::varchar[]) AND id <> $3 AND ttl > $4`,
-      [customerId, resources, exceptId, nowSeconds],
-    );
-    return rows.map((r) => ({ id: r.id, resourceId: r.resource_id, createdAt: r.created_at }));
-  }
-
   /**
-   * Unresolved faults of the tenant below `resourceId` (it is a segment of their path, not their own
-   * resource) created since `since`, with their current root: one range of fault_path_segments_lookup_idx.
+   * In one round trip: the unresolved faults on the reported fault's proper ancestors
+   * (faults_open_resource_type_idx), and the unresolved faults below its resource created since `since`
+   * with their current root (one range of fault_path_segments_lookup_idx).
    */
-  async openBelow(manager: EntityManager, customerId: string, resourceId: string, since: Date, exceptId: string, nowSeconds: number): Promise<AdoptionCandidate[]> {
-    const rows = await preparedQueryIn<{ id: string; resource_ancestry_path: string | null; root_fault_id: string | null; root_resource_id: string | null; root_status: string | null }>(
+  async candidates(
+    manager: EntityManager,
+    customerId: string,
+    ancestors: string[],
+    resourceId: string,
+    since: Date,
+    exceptId: string,
+    nowSeconds: number,
+  ): Promise<{ roots: RootCandidate[]; below: AdoptionCandidate[] }> {
+    const rows = await preparedQueryIn<{
+      below: boolean;
+      id: string;
+      resource_id: string;
+      created_at: Date;
+      resource_ancestry_path: string | null;
+      root_fault_id: string | null;
+      root_resource_id: string | null;
+      root_status: string | null;
+    }>(
       manager,
-      `SELECT f.id, f.resource_ancestry_path, f.root_fault_id, r.resource_id AS root_resource_id, r.status AS root_status
+      `SELECT false AS below, f.id, f.resource_id, f.created_at, NULL::varchar AS resource_ancestry_path, NULL::varchar AS root_fault_id,
+              NULL::varchar AS root_resource_id, NULL::varchar AS root_status
+       FROM faults f
+       WHERE f.customer_id = $1 AND f.status = 'unresolved' AND f.resource_id = ANY($2::varchar[]) AND f.id <> $5 AND f.ttl > $6
+       UNION ALL
+       SELECT true, f.id, f.resource_id, f.created_at, f.resource_ancestry_path, f.root_fault_id, r.resource_id, r.status
        FROM fault_path_segments s
        JOIN faults f ON f.id = s.fault_id
        LEFT JOIN faults r ON r.id = f.root_fault_id AND r.customer_id = f.customer_id
-       WHERE s.customer_id = $1 AND s.segment = $2 AND s.created_at >= $3 AND f.customer_id = $1 AND f.status = 'unresolved'
-         AND f.resource_id <> $2 AND f.id <> $4 AND f.ttl > $5
-       ORDER BY f.id`,
-      [customerId, resourceId, since, exceptId, nowSeconds],
+       WHERE s.customer_id = $1 AND s.segment = $3 AND s.created_at >= $4 AND f.customer_id = $1 AND f.status = 'unresolved'
+         AND f.resource_id <> $3 AND f.id <> $5 AND f.ttl > $6`,
+      [customerId, ancestors, resourceId, since, exceptId, nowSeconds],
     );
-    return rows.map((r) => ({ id: r.id, resourceAncestryPath: r.resource_ancestry_path, rootFaultId: r.root_fault_id, rootResourceId: r.root_resource_id, rootStatus: r.root_status }));
+    const roots: RootCandidate[] = [];
+    const below: AdoptionCandidate[] = [];
+    for (const r of rows) {
+      if (r.below) below.push({ id: r.id, resourceAncestryPath: r.resource_ancestry_path, rootFaultId: r.root_fault_id, rootResourceId: r.root_resource_id, rootStatus: r.root_status });
+      else roots.push({ id: r.id, resourceId: r.resource_id, createdAt: r.created_at });
+    }
+    below.sort((x, y) => (x.id < y.id ? -1 : 1));
+    return { roots, below };
   }
 
   /** Sets (or clears) the root of these faults of the tenant; answers them as changed. */

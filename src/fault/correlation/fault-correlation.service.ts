@@ -30,15 +30,15 @@ export class FaultCorrelationService {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     await this.repository.lock(manager, fault.customerId);
     const ancestors = properAncestors(fault.resourceAncestryPath, fault.resourceId);
-    const root = chooseRoot(fault.resourceAncestryPath, fault.resourceId, await this.repository.openOn(manager, fault.customerId, ancestors, fault.id, nowSeconds));
+    const since = new Date(now.getTime() - this.config.correlationWindowSeconds * 1000);
+    const { roots, below } = await this.repository.candidates(manager, fault.customerId, ancestors, fault.resourceId, since, fault.id, nowSeconds);
+    const root = chooseRoot(fault.resourceAncestryPath, fault.resourceId, roots);
     let reported = fault;
     // A report without an open ancestor is a new episode: a root kept from an earlier one would hide it from root=true.
     const rootId = root?.id ?? null;
     if (rootId !== fault.rootFaultId) {
       [reported] = await this.repository.setRoot(manager, fault.customerId, [fault.id], rootId, now);
     }
-    const since = new Date(now.getTime() - this.config.correlationWindowSeconds * 1000);
-    const below = await this.repository.openBelow(manager, fault.customerId, fault.resourceId, since, fault.id, nowSeconds);
     const adoptIds = below.filter((candidate) => candidate.rootFaultId !== fault.id && shouldAdopt(fault.resourceId, candidate)).map((c) => c.id);
     const adopted = await this.repository.setRoot(manager, fault.customerId, adoptIds, fault.id, now);
     // The report's own symptom_count was read before it adopted them.

@@ -36,7 +36,7 @@ export const UPDATE_FAULT_EXAMPLES: ExamplesObject = {
 
 /** Where a created fault's id goes next (shown by Swagger UI; followed by the browser test). */
 export const FAULT_LINKS: LinksObject = Object.fromEntries(
-  ['getFaultById', 'updateFault', 'addFaultComment', 'deleteFault'].map((operationId) => [
+  ['getFaultById', 'getFaultTimeline', 'updateFault', 'addFaultComment', 'deleteFault'].map((operationId) => [
     operationId,
     { operationId, parameters: { faultId: '$response.body#/id' }, description: `The new fault's id as \`faultId\` of ${operationId}` },
   ]),
@@ -84,6 +84,14 @@ export const CREATE_FAULT_SILENCE_EXAMPLES: ExamplesObject = {
   one_device: {
     summary: 'Silence every fault of one device for a day (without starts_at it starts now; a window is at most 90 days)',
     value: { resource_id: 'dev_2j4k2l2j3k4l2j3k4', starts_at: '2099-01-02T00:00:00Z', ends_at: '2099-01-03T00:00:00Z', comment: 'Device being replaced' },
+  },
+  weekly_window: {
+    summary: 'Every Sunday 02:00–04:00 Berlin time (stays 02:00 local across daylight-saving changes)',
+    value: {
+      site: 'site_8a7b6c5d4e3f2g1h',
+      schedule: { rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0', duration_minutes: 120, timezone: 'Europe/Berlin' },
+      comment: 'Weekly router firmware window',
+    },
   },
 };
 

@@ -1,0 +1,100 @@
+/**
+ * Fault intelligence at scale, on the database `npm run seed` fills (DATA_DIR's embedded PostgreSQL,
+ * or DATABASE_URL):
+ *
+ *   npm run seed -- --customer cus_bench --faults 1000000
+ *   npm run bench:intelligence [-- --customer cus_bench --rounds 7 --reports 400]
+ *
+ * 1. Analytics: GET /fault/analytics's statement for a 92-day window ending now, each group_by,
+ *    median and max of `rounds` runs (goal ≤ 500 ms at 1 M faults of one tenant).
+ * 2. Correlation's cost on a report: FaultService.create for a fault with an ancestry path, in
+ *    alternating batches with correlation on (as served) and off (the correlation step replaced by a
+ *    pass-through), so both see the same database state and load (goal ≤ 10 % slower).
+ * 3. Export: the heap while a CSV export of the tenant is read slowly (goal: flat).
+ */
+import { NestFactory } from '@nestjs/core';
+import { parseArgs } from 'node:util';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { runCli, withDataSource } from '../src/database/cli/with-data-source';
+import { FaultAnalyticsRepository } from '../src/fault/analytics/fault-analytics.repository';
+import { FaultCorrelationService } from '../src/fault/correlation/fault-correlation.service';
+import { CSV, FaultExportService } from '../src/fault/export/fault-export.service';
+import { FaultService } from '../src/fault/fault.service';
+import { FaultEntity } from '../src/fault/entities/fault.entity';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function analytics(ds: DataSource, customer: string, rounds: number): Promise<void> {
+  const repo = new FaultAnalyticsRepository(ds);
+  const to = new Date();
+  const from = new Date(to.getTime() - 92 * 86_400_000);
+  const [{ n }] = await ds.query<[{ n: number }]>(`SELECT count(*)::int AS n FROM faults WHERE customer_id = $1 AND created_at >= $2 AND created_at < $3`, [customer, from, to]);
+  console.log(`analytics: ${n.toLocaleString('en-US')} faults in the 92-day window`);
+  for (const groupBy of ['none', 'site', 'type', 'severity', 'resource_id'] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const started = process.hrtime.bigint();
+      await repo.groups(customer, from, to, Math.floor(Date.now() / 1000), groupBy, {}, 100);
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    console.log(`  group_by=${groupBy.padEnd(11)} median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`);
+  }
+}
+
+async function correlationCost(url: string, customer: string, reports: number): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule.register({ databaseUrl: url }), { logger: ['error'] });
+  try {
+    const faults = app.get(FaultService);
+    const correlation = app.get(FaultCorrelationService);
+    const served = correlation.correlate.bind(correlation);
+    const passThrough = (_m: unknown, fault: FaultEntity) => Promise.resolve({ fault, rooted: false, adopted: [] });
+    const principal = { kind: 'user', customerId: `${customer}_reports`, subject: 'usr_bench', scopes: new Set(['faults:write']) } as never;
+    const times = { on: [] as number[], off: [] as number[] };
+    let n = 0;
+    const report = async (): Promise<number> => {
+      const i = n++;
+      const started = process.hrtime.bigint();
+      await faults.create(principal, { resource_id: `dev_${i % 500}`, microservice_id: 'bench', type: 'wantunnel', severity: 'HIGH', message: 'down', resource_ancestry_path: `site_${i % 20}|rack_${i % 60}|dev_${i % 500}` }, undefined);
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    for (let i = 0; i < 50; i++) await report(); // warm-up: plans prepared, caches filled
+    for (let batch = 0; batch < 20; batch++) {
+      const mode = batch % 2 === 0 ? 'on' : 'off';
+      (correlation as { correlate: unknown }).correlate = mode === 'on' ? served : passThrough;
+      for (let i = 0; i < reports / 20; i++) times[mode].push(await report());
+    }
+    (correlation as { correlate: unknown }).correlate = served;
+    const on = median(times.on);
+    const off = median(times.off);
+    console.log(`report with a path: ${times.on.length} with correlation median ${on.toFixed(2)} ms, ${times.off.length} without ${off.toFixed(2)} ms: ${(((on - off) / off) * 100).toFixed(1)} % slower`);
+
+    const exporter = app.get(FaultExportService);
+    const heap: number[] = [];
+    let bytes = 0;
+    const slow = new Writable({
+      highWaterMark: 16_384,
+      write(chunk: Buffer, _e, done) {
+        bytes += chunk.length;
+        if (heap.length === 0 || bytes > heap.length * 20_000_000) heap.push(process.memoryUsage().heapUsed);
+        setImmediate(done);
+      },
+    });
+    const started = Date.now();
+    await pipeline(exporter.export(customer, {}, CSV), slow);
+    const mb = (x: number): string => (x / 1048576).toFixed(0);
+    console.log(`export: ${(bytes / 1048576).toFixed(0)} MB of CSV in ${((Date.now() - started) / 1000).toFixed(1)} s; heap ${heap.map(mb).join(' → ')} MB`);
+  } finally {
+    await app.close();
+  }
+}
+
+runCli('bench:intelligence', async () => {
+  const { values } = parseArgs({ options: { customer: { type: 'string', default: 'cus_bench' }, rounds: { type: 'string', default: '7' }, reports: { type: 'string', default: '400' } } });
+  await withDataSource(async (ds) => {
+    await analytics(ds, values.customer, Number(values.rounds));
+    await correlationCost((ds.options as { url: string }).url, values.customer, Number(values.reports));
+  });
+});
