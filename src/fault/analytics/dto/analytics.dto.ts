@@ -16,7 +16,7 @@ export class FaultAnalyticsQueryDto extends OmitType(ListFaultsQueryDto, ['limit
   @IsISO8601({ strict: true })
   to!: string;
 
-  @ApiPropertyOptional({ enum: ANALYTICS_GROUPS, default: 'none' })
+  @ApiPropertyOptional({ enum: ANALYTICS_GROUPS, description: 'Default `none`: one group of every fault' })
   @IsOptional()
   @IsIn(ANALYTICS_GROUPS)
   group_by?: AnalyticsGroup;
