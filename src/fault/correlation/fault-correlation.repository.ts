@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { preparedQueryIn } from '../../database/prepared-query';
-import { lockTenantScope } from '../../database/tenant-lock';
 import { FaultEntity } from '../entities/fault.entity';
 import { FAULT_COLUMNS, FaultRepository } from '../fault.repository';
 import { AdoptionCandidate, RootCandidate } from './correlation-rules';
@@ -12,15 +11,9 @@ export class FaultCorrelationRepository {
   constructor(private readonly faults: FaultRepository) {}
 
   /**
-   * Correlation of the tenant's reports runs one at a time (a transaction-scoped advisory lock), so a
-   * site fault and its devices' faults reported at once see each other in whatever order they commit.
-   */
-  lock(manager: EntityManager, customerId: string): Promise<void> {
-    return lockTenantScope(manager, 'fault-correlation', customerId);
-  }
-
-  /**
-   * In one round trip: the unresolved faults on the reported fault's proper ancestors
+   * In one round trip (function fault_correlation_candidates, migration FaultIntelligence): first the
+   * tenant's transaction-scoped correlation lock — so a site fault and its devices' faults reported at
+   * once see each other in whatever order they commit — then, on a fresh snapshot, the unresolved faults on the reported fault's proper ancestors
    * (faults_open_resource_type_idx), and the unresolved faults below its resource created since `since`
    * with their current root (one range of fault_path_segments_lookup_idx).
    */
@@ -44,17 +37,7 @@ export class FaultCorrelationRepository {
       root_status: string | null;
     }>(
       manager,
-      `SELECT false AS below, f.id, f.resource_id, f.created_at, NULL::varchar AS resource_ancestry_path, NULL::varchar AS root_fault_id,
-              NULL::varchar AS root_resource_id, NULL::varchar AS root_status
-       FROM faults f
-       WHERE f.customer_id = $1 AND f.status = 'unresolved' AND f.resource_id = ANY($2::varchar[]) AND f.id <> $5 AND f.ttl > $6
-       UNION ALL
-       SELECT true, f.id, f.resource_id, f.created_at, f.resource_ancestry_path, f.root_fault_id, r.resource_id, r.status
-       FROM fault_path_segments s
-       JOIN faults f ON f.id = s.fault_id
-       LEFT JOIN faults r ON r.id = f.root_fault_id AND r.customer_id = f.customer_id
-       WHERE s.customer_id = $1 AND s.segment = $3 AND s.created_at >= $4 AND f.customer_id = $1 AND f.status = 'unresolved'
-         AND f.resource_id <> $3 AND f.id <> $5 AND f.ttl > $6`,
+      `SELECT * FROM fault_correlation_candidates($1, $2::varchar[], $3, $4, $5, $6)`,
       [customerId, ancestors, resourceId, since, exceptId, nowSeconds],
     );
     const roots: RootCandidate[] = [];

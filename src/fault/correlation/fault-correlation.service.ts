@@ -28,7 +28,6 @@ export class FaultCorrelationService {
 
   async correlate(manager: EntityManager, fault: FaultEntity, now: Date): Promise<CorrelationResult> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
-    await this.repository.lock(manager, fault.customerId);
     const ancestors = properAncestors(fault.resourceAncestryPath, fault.resourceId);
     const since = new Date(now.getTime() - this.config.correlationWindowSeconds * 1000);
     const { roots, below } = await this.repository.candidates(manager, fault.customerId, ancestors, fault.resourceId, since, fault.id, nowSeconds);

@@ -50,6 +50,6 @@ export class FaultTimelineEntity {
   @Column({ type: 'varchar', length: 256 })
   actor!: string;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   details!: Record<string, unknown>;
 }
