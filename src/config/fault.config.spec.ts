@@ -36,6 +36,11 @@ describe('FaultConfig', () => {
       DASHBOARD_URL: 'https://dash.example.com/?t={token}',
       FAULT_TOKEN_CACHE_MS: '250',
       FAULT_REOPEN_WINDOW_SECONDS: '600',
+      FAULT_CORRELATION_WINDOW_SECONDS: '120',
+      FAULT_FLAP_THRESHOLD: '4',
+      FAULT_FLAP_WINDOW_SECONDS: '1800',
+      FAULT_INTELLIGENCE_SCHEDULE: 'off',
+      FAULT_SILENCE_HORIZON_DAYS: '14',
     });
     expect(config.tokenSecret).toBe(strong);
     expect(config.cursorSecret).toBe(`${strong}-cursor`);
@@ -47,8 +52,23 @@ describe('FaultConfig', () => {
       dashboardUrl: 'https://dash.example.com/?t={token}',
       tokenCacheMs: 250,
       reopenWindowSeconds: 600,
+      maxComments: 100,
+      correlationWindowSeconds: 120,
+      flapThreshold: 4,
+      flapWindowSeconds: 1800,
+      intelligenceSchedule: undefined,
+      silenceHorizonDays: 14,
     });
     expect(FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong }).reopenWindowSeconds).toBe(300);
+    for (const [name, value] of [
+      ['FAULT_CORRELATION_WINDOW_SECONDS', '-1'],
+      ['FAULT_FLAP_THRESHOLD', '1'],
+      ['FAULT_FLAP_WINDOW_SECONDS', '10'],
+      ['FAULT_INTELLIGENCE_SCHEDULE', 'every minute'],
+      ['FAULT_SILENCE_HORIZON_DAYS', '1000'],
+    ]) {
+      expect(() => FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong, [name]: value })).toThrow(new RegExp(name));
+    }
     expect(() => FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: strong, FAULT_REOPEN_WINDOW_SECONDS: '-1' })).toThrow(/FAULT_REOPEN_WINDOW_SECONDS/);
   });
 
