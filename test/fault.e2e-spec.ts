@@ -67,6 +67,11 @@ describe('Faults API', () => {
         acknowledged_at: null,
         acknowledged_by: null,
         silenced: false,
+        // Fault intelligence (additive; see test/fault-intelligence/).
+        root_fault_id: null,
+        symptom_count: 0,
+        flapping: false,
+        flapping_since: null,
       });
       const fetched = await t.request('GET', `/fault/${f.id}`, { token });
       expect(fetched.status).toBe(200);

@@ -15,6 +15,8 @@ const BAD_VALUE_OF: Record<string, [variable: string, value: string]> = {
   EventsConfig: ['WEBHOOK_TIMEOUT_MS', 'ten'],
   StreamsConfig: ['STREAM_MAX_PER_TENANT', '0'],
   JobsConfig: ['JOBS_POOL_SIZE', 'four'],
+  MetricsConfig: ['METRICS_ENABLED', 'perhaps'],
+  TracingConfig: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'ftp://collector:4318'],
 };
 
 describe('validate-config: the one registry of config classes', () => {

@@ -78,7 +78,7 @@ export class FaultLifecycleService {
     if (customerId !== undefined) {
       throw new BadRequestException('customer_id may only be sent by service tokens; the tenant comes from your token');
     }
-    return principal.customerId!;
+    return principal.customerId;
   }
 
   /**
