@@ -19,9 +19,10 @@ const transform = {
 
 /**
  * Suites that measure time, memory or latency, or load the machine on purpose: they run one at a
- * time (project e2e-serial, `--runInBand`) after the others, so neither disturbs the other. Every
- * other end-to-end suite runs in parallel workers: they wait on the database and the network far
- * more than they compute, and each works in tenants of its own.
+ * time (project e2e-serial, `--runInBand`) after the others, so nothing else disturbs them. The
+ * other end-to-end suites may run in parallel workers (JEST_MAX_WORKERS, e.g. 3 on a machine with
+ * cores to spare): each works in tenants of its own. On the two-core CI machine one worker is the
+ * default, since several workers there only trade the same CPU time for more timing noise.
  */
 const SERIAL = [
   '<rootDir>/test/reliability/',
@@ -60,8 +61,8 @@ module.exports = {
   ],
   // Global options: jest ignores them inside a project.
   testTimeout: 60000,
-  // Parallel workers for the unit and e2e projects (two cores, I/O-bound suites); e2e-serial runs with --runInBand.
-  maxWorkers: Number(process.env.JEST_MAX_WORKERS ?? 3),
+  // Workers for the unit and e2e projects (JEST_MAX_WORKERS; 1 on two cores); e2e-serial always runs with --runInBand.
+  maxWorkers: Number(process.env.JEST_MAX_WORKERS ?? 1),
   // pg-boss leaves a loop watching its workers stop after stop() resolves, which nothing can await;
   // once every suite passed and the global teardown ran, such a loop must not hold the run open.
   forceExit: true,

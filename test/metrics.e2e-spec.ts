@@ -52,7 +52,7 @@ describe('metrics (GET /metrics, Prometheus text format)', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { JOBS_SCHEMA: 'jobs_metrics_e2e', JOBS_POLLING_INTERVAL_MS: '500', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', METRICS_QUERY_CACHE_MS: '0' } });
+    t = await startTestApp({ env: { JOBS_SCHEMA: 'jobs_metrics_e2e', JOBS_POLLING_INTERVAL_MS: '500', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', METRICS_QUERY_CACHE_MS: '0', METRICS_QUERY_TIMEOUT_MS: '5000' } });
     receiver = await startReceiver();
   });
   afterAll(async () => {
