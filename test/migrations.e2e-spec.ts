@@ -6,6 +6,32 @@ import { MIGRATIONS } from '../src/database/migrations';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
 
+/**
+ * TypeORM misreads the partitioned `events` table (its schema diff sees the two (xid, seq) indexes in
+ * column-number order and the xid default without its casts) and so proposes to recreate them. Those
+ * statements are left out of the drift check and the real definitions are checked in pg_catalog
+ * instead (`eventsAsDeclared`), so a real drift there still fails.
+ */
+const TYPEORM_MISREADS = [/"idx_events_(customer_)?position"/, /"events" ALTER COLUMN "xid" SET DEFAULT/];
+
+async function drift(ds: DataSource): Promise<{ up: string[]; down: string[] }> {
+  const { up, down } = await pendingSchemaChanges(ds);
+  const real = (q: string): boolean => !TYPEORM_MISREADS.some((known) => known.test(q));
+  return { up: up.filter(real), down: down.filter(real) };
+}
+
+async function eventsAsDeclared(ds: DataSource): Promise<void> {
+  const indexes = (await ds.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' AND indexname LIKE 'idx_events_%position' ORDER BY 1`)) as Array<{ indexname: string; indexdef: string }>;
+  expect(indexes.map((i) => [i.indexname, /\((.*)\)$/.exec(i.indexdef)?.[1]])).toEqual([
+    ['idx_events_customer_position', 'customer_id, xid, seq'],
+    ['idx_events_position', 'xid, seq'],
+  ]);
+  const defaults = (await ds.query(
+    `SELECT pg_get_expr(d.adbin, d.adrelid) AS expr FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'events'::regclass AND a.attname = 'xid'`,
+  )) as Array<{ expr: string }>;
+  expect(defaults).toEqual([{ expr: '((pg_current_xact_id())::text)::bigint' }]);
+}
+
 /** Migrations on a database of their own: up, no drift from the entities, all the way down, and up again. */
 describe('migrations', () => {
   let scratch: ScratchDatabase;
@@ -26,7 +52,8 @@ describe('migrations', () => {
     try {
       const applied = await runMigrationsLocked(ds);
       expect(applied).toHaveLength(MIGRATIONS.length);
-      expect(await pendingSchemaChanges(ds)).toEqual({ up: [], down: [] });
+      expect(await drift(ds)).toEqual({ up: [], down: [] });
+      await eventsAsDeclared(ds);
     } finally {
       await ds.destroy();
     }
@@ -49,7 +76,8 @@ describe('migrations', () => {
       for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
       expect(await tables(ds)).toEqual(['schema_migrations']);
       expect(await runMigrationsLocked(ds)).toHaveLength(MIGRATIONS.length);
-      expect(await pendingSchemaChanges(ds)).toEqual({ up: [], down: [] });
+      expect(await drift(ds)).toEqual({ up: [], down: [] });
+      await eventsAsDeclared(ds);
     } finally {
       await ds.destroy();
     }
