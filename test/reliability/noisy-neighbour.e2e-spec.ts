@@ -57,7 +57,7 @@ describe('a noisy neighbour does not hold another tenant\'s webhooks', () => {
   const noisyToken = userToken(noisy);
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { JOBS_SCHEMA: 'jobs_noisy_neighbour_e2e', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_DELIVERY_CONCURRENCY: '8' } });
+    t = await startTestApp({ env: { JOBS_SCHEMA: 'jobs_noisy_neighbour_e2e', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_TIMEOUT_MS: '20000', WEBHOOK_DELIVERY_CONCURRENCY: '8' } });
     good = await startReceiver();
     expect((await t.request('POST', '/webhooks', { token: quietToken, body: { url: good.url, events: ['fault.created'] } })).status).toBe(201);
     for (let i = 0; i < 16; i++) {
@@ -95,8 +95,9 @@ describe('a noisy neighbour does not hold another tenant\'s webhooks', () => {
     const noisyStarted = Date.now();
     const loaded: number[] = [];
     for (let i = 0; i < 9; i++) loaded.push(await quietLatency(100 + i));
-    // Measured while the hostile receivers still hold their connections (the deadline is 10 s).
-    expect(Date.now() - noisyStarted).toBeLessThan(9_000);
+    // Measured while the hostile receivers still hold their connections (the deadline is 20 s: long enough for
+    // nine deliveries on a loaded two-core machine).
+    expect(Date.now() - noisyStarted).toBeLessThan(18_000);
 
     const ratio = median(loaded) / median(baseline);
     process.stdout.write(`noisy neighbour: baseline median ${median(baseline)} ms ${JSON.stringify(baseline)}, with 16 hostile receivers ${median(loaded)} ms ${JSON.stringify(loaded)}, ratio ${ratio.toFixed(2)}\n`);
