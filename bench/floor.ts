@@ -54,6 +54,10 @@ interface FaultRow {
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
   silenced: boolean;
+  root_fault_id: string | null;
+  symptom_count: number | null;
+  flapping: boolean | null;
+  flapping_since: Date | null;
   created_at_micros: string;
 }
 interface CommentRow {
@@ -134,6 +138,10 @@ const fault = (r: FaultRow, comments: CommentRow[]): object => ({
   acknowledged_at: toApiTimestampOrNull(r.acknowledged_at),
   acknowledged_by: r.acknowledged_by,
   silenced: r.silenced,
+  root_fault_id: r.root_fault_id ?? null,
+  symptom_count: r.symptom_count ?? 0,
+  flapping: r.flapping ?? false,
+  flapping_since: toApiTimestampOrNull(r.flapping_since),
 });
 
 /** The page's faults with their comments (the second query every fault read makes). */

@@ -21,14 +21,14 @@ async function drift(ds: DataSource): Promise<{ up: string[]; down: string[] }> 
 }
 
 async function eventsAsDeclared(ds: DataSource): Promise<void> {
-  const indexes = (await ds.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' AND indexname LIKE 'idx_events_%position' ORDER BY 1`)) as Array<{ indexname: string; indexdef: string }>;
+  const indexes = await ds.query<Array<{ indexname: string; indexdef: string }>>(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' AND indexname LIKE 'idx_events_%position' ORDER BY 1`);
   expect(indexes.map((i) => [i.indexname, /\((.*)\)$/.exec(i.indexdef)?.[1]])).toEqual([
     ['idx_events_customer_position', 'customer_id, xid, seq'],
     ['idx_events_position', 'xid, seq'],
   ]);
-  const defaults = (await ds.query(
+  const defaults = await ds.query<Array<{ expr: string }>>(
     `SELECT pg_get_expr(d.adbin, d.adrelid) AS expr FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'events'::regclass AND a.attname = 'xid'`,
-  )) as Array<{ expr: string }>;
+  );
   expect(defaults).toEqual([{ expr: '((pg_current_xact_id())::text)::bigint' }]);
 }
 
