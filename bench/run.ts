@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     const serviceArgs = values['from-source']
       ? ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'main.ts')]
       : [path.join(ROOT, 'dist', 'src', 'main.js')];
-    const serviceEnv = { ...env, DATABASE_URL: database.url, HOST: '127.0.0.1', RATE_LIMIT_MAX: '1000000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'development' };
+    const serviceEnv = { ...env, DATABASE_URL: database.url, HOST: '127.0.0.1', RATE_LIMIT_MAX: '1000000', STREAM_MAX_PER_TENANT: '10000', STREAM_MAX_PER_INSTANCE: '10000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'development' };
     const service = spawn(process.execPath, serviceArgs, { cwd: ROOT, env: { ...serviceEnv, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(service);
     const coldStartMs = await waitReady(`http://127.0.0.1:${port}/health/ready`, service);

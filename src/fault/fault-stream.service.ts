@@ -5,7 +5,7 @@ import { StreamsConfig } from '../config/streams.config';
 import { EventStream } from '../events/event-stream';
 import { EventStreamHub } from '../events/event-stream-hub';
 import { EventStreamRepository } from '../events/event-stream.repository';
-import { StreamPosition } from '../events/stream-position';
+import { StreamPosition, horizonPosition } from '../events/stream-position';
 import { EVENT_ID_PATTERN } from '../common/ids';
 
 /** How often a dashboard stream re-checks its token (revocation reaches every instance within a second). */
@@ -38,7 +38,9 @@ export class FaultStreamService {
 
   async open(request: FastifyRequest, reply: FastifyReply, options: StreamOptions): Promise<void> {
     if (this.hub.isClosing) throw new HttpException('The service is shutting down', HttpStatus.SERVICE_UNAVAILABLE);
-    const after = await this.resumeAfter(request, options.customerId);
+    // "From now" is pinned before the response starts: an event the client causes once it has the
+    // headers commits after this horizon, so the stream cannot start past it.
+    const after = (await this.resumeAfter(request, options.customerId)) ?? horizonPosition(await this.events.horizon());
     const slot = this.hub.reserve(options.principalKey, options.customerId);
     if (typeof slot === 'string') {
       void reply.header('retry-after', '5');
