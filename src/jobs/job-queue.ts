@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { JobsConfig } from '../config/jobs.config';
 import { afterCommit } from '../database/after-commit';
 import { inJobSpan, withTraceContext } from '../tracing/job-tracing';
+import { installJobSchema } from './install-job-schema';
 
 export interface QueueDefinition {
   name: string;
@@ -34,7 +35,8 @@ export interface SendOptions {
 
 /**
  * The job queue: pg-boss on the service's PostgreSQL (embedded or external),
- * its schema created and migrated by pg-boss itself under its advisory lock.
+ * its schema installed by installJobSchema() (safe against instances starting
+ * at once) and migrated by pg-boss itself under its advisory lock.
  * Feature modules register queues, workers and cron schedules in their
  * onModuleInit; everything starts once the application boots and stops —
  * letting running jobs finish — when it shuts down.
@@ -55,7 +57,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
   private readonly startedSignal = new Promise<void>((resolve) => (this.markStarted = resolve));
 
   constructor(
-    databaseUrl: string,
+    private readonly databaseUrl: string,
     private readonly config: JobsConfig,
   ) {
     this.boss = new PgBoss({
@@ -98,6 +100,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async start(): Promise<void> {
+    await installJobSchema(this.databaseUrl, this.config.schema);
     await this.boss.start();
     const queues = new Map<string, QueueDefinition>();
     for (const w of this.workers) queues.set(w.queue.name, w.queue);
