@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import { Clock } from '../common/clock';
-import { Principal } from '../auth/principal';
+import { Principal, TenantPrincipal } from '../auth/principal';
 import { TenantAccess } from '../auth/tenant-access';
 import { FAULT_ID_PATTERN } from '../common/ids';
 import { FaultConfig } from '../config/fault.config';
@@ -123,8 +123,8 @@ export class FaultLifecycleService {
   }
 
   /** `POST /fault/bulk`: one action on up to 100 of the tenant's faults, in one transaction. */
-  async bulk(principal: Principal, dto: BulkFaultActionDto): Promise<BulkFaultResultDto> {
-    const customerId = principal.customerId!;
+  async bulk(principal: TenantPrincipal, dto: BulkFaultActionDto): Promise<BulkFaultResultDto> {
+    const { customerId } = principal;
     const ids = [...new Set(dto.ids)];
     const wellFormed = ids.filter((id) => FAULT_ID_PATTERN.test(id));
     try {

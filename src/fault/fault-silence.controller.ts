@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
 import { CREATE_FAULT_SILENCE_EXAMPLES, FAULT_SILENCE_LINKS, SILENCE_NOT_FOUND, TOO_MANY_SILENCES } from './dto/fault-examples';
 import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto } from './dto/fault-silence.dto';
@@ -30,7 +30,7 @@ export class FaultSilenceController {
     '; no matcher (site, resource_id or type); `ends_at` not after `starts_at`, more than 90 days after it, or in the past',
   )
   @ApiError(409, TOO_MANY_SILENCES)
-  createFaultSilence(@CurrentPrincipal() p: Principal, @Body() body: CreateFaultSilenceDto): Promise<FaultSilenceDto> {
+  createFaultSilence(@CurrentTenant() p: TenantPrincipal, @Body() body: CreateFaultSilenceDto): Promise<FaultSilenceDto> {
     return this.silences.create(p, body);
   }
 
@@ -42,8 +42,8 @@ export class FaultSilenceController {
   @Auth({ user: ['faults:read'] })
   @ApiOkResponse({ type: [FaultSilenceDto], headers: { Link: { description: 'The next page, `<…?cursor=…>; rel="next"`, when there is one', schema: { type: 'string' } } } })
   @ApiValidationError('Invalid query parameter, or a cursor this API did not issue', [{ field: 'include_expired', message: 'include_expired must be one of the following values: true, false' }])
-  async listFaultSilences(@CurrentPrincipal() p: Principal, @Query() query: ListFaultSilencesQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<FaultSilenceDto[]> {
-    const page = await this.silences.list(p.customerId!, query);
+  async listFaultSilences(@CurrentTenant() p: TenantPrincipal, @Query() query: ListFaultSilencesQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<FaultSilenceDto[]> {
+    const page = await this.silences.list(p.customerId, query);
     if (page.next !== null) reply.header('link', `<${nextPageUrl(query, page.next)}>; rel="next"`);
     return page.data;
   }
@@ -54,7 +54,7 @@ export class FaultSilenceController {
   @ApiParam({ name: 'silenceId', description: 'A silence `id` (`sil_…`), e.g. from createFaultSilence or listFaultSilences' })
   @ApiNoContentResponse({ description: 'Deleted: faults reported from now on are no longer silenced by it' })
   @ApiError(404, SILENCE_NOT_FOUND)
-  deleteFaultSilence(@CurrentPrincipal() p: Principal, @Param('silenceId') silenceId: string): Promise<void> {
-    return this.silences.delete(p.customerId!, silenceId);
+  deleteFaultSilence(@CurrentTenant() p: TenantPrincipal, @Param('silenceId') silenceId: string): Promise<void> {
+    return this.silences.delete(p.customerId, silenceId);
   }
 }

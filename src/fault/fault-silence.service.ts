@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { Principal } from '../auth/principal';
+import { TenantPrincipal } from '../auth/principal';
 import { newSilenceId, SILENCE_ID_PATTERN } from '../common/ids';
 import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, MAX_SILENCES_PER_TENANT, OPEN_ENDED, toFaultSilenceDto } from './dto/fault-silence.dto';
 import { ValidationFailedException } from '../common/validation';
@@ -35,7 +35,7 @@ export class FaultSilenceService {
     private readonly windows: SilenceWindowsService,
   ) {}
 
-  async create(principal: Principal, dto: CreateFaultSilenceDto): Promise<FaultSilenceDto> {
+  async create(principal: TenantPrincipal, dto: CreateFaultSilenceDto): Promise<FaultSilenceDto> {
     if (dto.site === undefined && dto.resource_id === undefined && dto.type === undefined) {
       throw new BadRequestException('Send at least one matcher: site, resource_id or type');
     }
@@ -51,7 +51,7 @@ export class FaultSilenceService {
     if (endsAt.getTime() <= now.getTime()) throw new BadRequestException('ends_at must be in the future');
     const silence = new FaultSilenceEntity();
     silence.id = newSilenceId(now);
-    silence.customerId = principal.customerId!;
+    silence.customerId = principal.customerId;
     silence.site = dto.site ?? null;
     silence.resourceId = dto.resource_id ?? null;
     silence.type = dto.type ?? null;
@@ -68,7 +68,7 @@ export class FaultSilenceService {
   }
 
   /** A recurring silence: the rule checked (400 naming the field), stored with its windows expanded ahead in one transaction. */
-  private async createRecurring(principal: Principal, dto: CreateFaultSilenceDto, startsAt: Date, now: Date): Promise<FaultSilenceDto> {
+  private async createRecurring(principal: TenantPrincipal, dto: CreateFaultSilenceDto, startsAt: Date, now: Date): Promise<FaultSilenceDto> {
     const schedule = dto.schedule!;
     const fail = (field: string, message: string): never => {
       throw new ValidationFailedException([{ field, message }]);
@@ -82,7 +82,7 @@ export class FaultSilenceService {
     if (Number.isNaN(until.getTime()) || until <= startsAt || until <= now) fail('schedule.until', 'schedule.until must be in the future and after starts_at');
     const silence = new FaultSilenceEntity();
     silence.id = newSilenceId(now);
-    silence.customerId = principal.customerId!;
+    silence.customerId = principal.customerId;
     silence.site = dto.site ?? null;
     silence.resourceId = dto.resource_id ?? null;
     silence.type = dto.type ?? null;

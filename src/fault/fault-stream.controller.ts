@@ -1,8 +1,8 @@
 import { Controller, Get, Header, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { Auth, CurrentPrincipal, Public } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentTenant, Public } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
 import { ApiError, ApiValidationError } from '../common/api-error-responses';
 import { bearerExpiresAt } from './bearer-expiry';
 import { FaultStreamService } from './fault-stream.service';
@@ -38,9 +38,9 @@ export class FaultStreamController {
   @ApiOkResponse({ description: STREAM_DESCRIPTION, content: STREAM_CONTENT })
   @BAD_LAST_EVENT_ID
   @STREAM_CAPS
-  streamFaultEvents(@CurrentPrincipal() p: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  streamFaultEvents(@CurrentTenant() p: TenantPrincipal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.streams.open(request, reply, {
-      customerId: p.customerId!,
+      customerId: p.customerId,
       principalKey: `user:${p.customerId}:${p.subject}`,
       expiresAt: bearerExpiresAt(request.headers.authorization),
     });

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal, Public } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentTenant, Public } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiRateLimited } from '../common/api-error-responses';
 import { NoStore } from '../common/cache-control';
 import { CreateFaultAccessTokenDto, FaultAccessTokenDto } from './dto/access-token.dto';
@@ -29,7 +29,7 @@ export class FaultTokenController {
   @Auth({ user: ['faults:read'] })
   @ApiOkResponse({ type: FaultAccessTokenDto, links: ACCESS_TOKEN_LINKS })
   @ApiJsonBodyErrors([{ field: 'expire_after_minutes', message: 'expire_after_minutes must not be greater than 43200' }])
-  generateAccessToken(@CurrentPrincipal() p: Principal, @Body() body: CreateFaultAccessTokenDto): Promise<FaultAccessTokenDto> {
+  generateAccessToken(@CurrentTenant() p: TenantPrincipal, @Body() body: CreateFaultAccessTokenDto): Promise<FaultAccessTokenDto> {
     return this.tokens.mint(p, body.expire_after_minutes);
   }
 
@@ -55,7 +55,7 @@ export class FaultTokenController {
   @TokenOrCodeParam()
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiError(404, { description: "No such token or code in the token's tenant", message: 'Dashboard token not found' })
-  revokeFaultAccessToken(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<void> {
-    return this.tokens.revoke(p.customerId!, id);
+  revokeFaultAccessToken(@CurrentTenant() p: TenantPrincipal, @Param('id') id: string): Promise<void> {
+    return this.tokens.revoke(p.customerId, id);
   }
 }

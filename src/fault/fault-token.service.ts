@@ -3,7 +3,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { createHash, randomUUID } from 'node:crypto';
 import { DecodedToken, decodeToken } from '../auth/decoded-token';
-import { Principal } from '../auth/principal';
+import { DashboardPrincipal, TenantPrincipal } from '../auth/principal';
 import { TokenError } from '../auth/token-error';
 import { OwnTokenVerifier } from '../auth/token-verifier.registry';
 import { Clock } from '../common/clock';
@@ -42,11 +42,11 @@ export class FaultTokenService implements OwnTokenVerifier {
     this.rows = new LRUCache({ max: 10_000, ttl: Math.max(1, config.tokenCacheMs) });
   }
 
-  async mint(principal: Principal, expireAfterMinutes: number): Promise<FaultAccessTokenDto> {
+  async mint(principal: TenantPrincipal, expireAfterMinutes: number): Promise<FaultAccessTokenDto> {
     const iat = this.clock.nowSeconds();
     const claims: DashboardClaims = {
       sub: principal.subject,
-      customer_id: principal.customerId!,
+      customer_id: principal.customerId,
       jti: randomUUID(),
       iat,
       exp: iat + expireAfterMinutes * 60,
@@ -74,7 +74,7 @@ export class FaultTokenService implements OwnTokenVerifier {
   }
 
   /** The global guard's hook for Bearer tokens naming our audience. */
-  async verify(token: DecodedToken): Promise<Principal> {
+  async verify(token: DecodedToken): Promise<DashboardPrincipal> {
     const claims = this.signer.verify(token, this.clock.nowSeconds());
     const row = await this.activeRow(claims.jti);
     if (row === null || row.customerId !== claims.customer_id) throw new TokenError('Dashboard token has been revoked or has expired');

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { Auth, CurrentPrincipal, CurrentTenant } from '../auth/auth.decorators';
+import { Principal, TenantPrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
 import { AddFaultCommentDto, BulkFaultActionDto, CreateFaultDto, ListFaultsQueryDto, ResolveFaultsDto, UpdateFaultDto } from './dto/fault-input.dto';
 import {
@@ -47,11 +47,11 @@ export class FaultController {
   @ApiValidationError('Invalid query parameter, or a cursor that was altered, is another tenant\'s or was issued for other filters', [
     { field: 'limit', message: 'limit must not be greater than 100' },
   ])
-  listFaults(@CurrentPrincipal() p: Principal, @Query() query: ListFaultsQueryDto, @Headers('accept') accept: string | undefined): Promise<FaultListDto> | StreamableFile {
+  listFaults(@CurrentTenant() p: TenantPrincipal, @Query() query: ListFaultsQueryDto, @Headers('accept') accept: string | undefined): Promise<FaultListDto> | StreamableFile {
     const format = exportFormat(accept);
-    if (format === undefined) return this.faults.list(p.customerId!, query);
+    if (format === undefined) return this.faults.list(p.customerId, query);
     const disposition = `attachment; filename="faults.${format === CSV ? 'csv' : 'ndjson'}"`;
-    return new StreamableFile(this.exports.export(p.customerId!, query, format), { type: format === CSV ? `${CSV}; charset=utf-8` : NDJSON, disposition });
+    return new StreamableFile(this.exports.export(p.customerId, query, format), { type: format === CSV ? `${CSV}; charset=utf-8` : NDJSON, disposition });
   }
 
   /**
@@ -118,7 +118,7 @@ export class FaultController {
   @ApiOkResponse({ type: BulkFaultResultDto, description: 'How many it changed; ids that are not faults of the tenant are listed in `not_found`' })
   @ApiJsonBodyErrors([{ field: 'action', message: 'action must be one of the following values: resolve, unresolve, acknowledge' }], '; no ids or more than 100')
   @ApiError(409, { ...OPEN_KEY_CONFLICT_EXAMPLE, description: '`unresolve` would leave two unresolved faults with one dedup_key (nothing is changed)' })
-  bulkFaultAction(@CurrentPrincipal() p: Principal, @Body() body: BulkFaultActionDto): Promise<BulkFaultResultDto> {
+  bulkFaultAction(@CurrentTenant() p: TenantPrincipal, @Body() body: BulkFaultActionDto): Promise<BulkFaultResultDto> {
     return this.lifecycle.bulk(p, body);
   }
 
@@ -126,8 +126,8 @@ export class FaultController {
   @Get('top_faults')
   @Auth({ user: ['faults:read'], dashboard: true })
   @ApiOkResponse({ type: [TopFaultDto] })
-  getTopFaults(@CurrentPrincipal() p: Principal): Promise<TopFaultDto[]> {
-    return this.faults.topFaults(p.customerId!);
+  getTopFaults(@CurrentTenant() p: TenantPrincipal): Promise<TopFaultDto[]> {
+    return this.faults.topFaults(p.customerId);
   }
 
   @Get(':faultId')
@@ -135,8 +135,8 @@ export class FaultController {
   @FaultIdParam()
   @ApiOkResponse({ type: FaultDto })
   @ApiError(404, FAULT_NOT_FOUND)
-  getFaultById(@CurrentPrincipal() p: Principal, @Param('faultId') faultId: string): Promise<FaultDto> {
-    return this.faults.get(p.customerId!, faultId);
+  getFaultById(@CurrentTenant() p: TenantPrincipal, @Param('faultId') faultId: string): Promise<FaultDto> {
+    return this.faults.get(p.customerId, faultId);
   }
 
   /** Change severity, message, cause, status (`resolved` sets resolved_at, `unresolved` clears it) or acknowledge. */
@@ -148,7 +148,7 @@ export class FaultController {
   @ApiJsonBodyErrors([{ field: 'status', message: 'status must be one of the following values: unresolved, resolved' }], ', or nothing to update')
   @ApiError(404, FAULT_NOT_FOUND)
   @ApiError(409, { ...OPEN_KEY_CONFLICT_EXAMPLE, description: '`status: unresolved` while another unresolved fault has the same dedup_key' })
-  updateFault(@CurrentPrincipal() p: Principal, @Param('faultId') faultId: string, @Body() body: UpdateFaultDto): Promise<FaultDto> {
+  updateFault(@CurrentTenant() p: TenantPrincipal, @Param('faultId') faultId: string, @Body() body: UpdateFaultDto): Promise<FaultDto> {
     return this.faults.update(p, faultId, body);
   }
 
@@ -158,8 +158,8 @@ export class FaultController {
   @FaultIdParam()
   @ApiNoContentResponse({ description: 'Deleted permanently' })
   @ApiError(404, FAULT_NOT_FOUND)
-  deleteFault(@CurrentPrincipal() p: Principal, @Param('faultId') faultId: string): Promise<void> {
-    return this.faults.delete(p.customerId!, faultId);
+  deleteFault(@CurrentTenant() p: TenantPrincipal, @Param('faultId') faultId: string): Promise<void> {
+    return this.faults.delete(p.customerId, faultId);
   }
 
   /** Add a comment; its author is the token's subject. Returns the fault with all comments, oldest first. */
@@ -171,7 +171,7 @@ export class FaultController {
   @ApiJsonBodyErrors([{ field: 'comment', message: 'comment must be shorter than or equal to 2000 characters' }])
   @ApiError(404, FAULT_NOT_FOUND)
   @ApiError(409, { description: 'The fault already carries `FAULT_MAX_COMMENTS` comments (default 100)', message: 'A fault carries at most 100 comments' })
-  addFaultComment(@CurrentPrincipal() p: Principal, @Param('faultId') faultId: string, @Body() body: AddFaultCommentDto): Promise<FaultDto> {
+  addFaultComment(@CurrentTenant() p: TenantPrincipal, @Param('faultId') faultId: string, @Body() body: AddFaultCommentDto): Promise<FaultDto> {
     return this.faults.addComment(p, faultId, body);
   }
 }

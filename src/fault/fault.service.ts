@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException, 
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { Principal } from '../auth/principal';
+import { Principal, TenantPrincipal } from '../auth/principal';
 import { FAULT_ID_PATTERN, newFaultId } from '../common/ids';
 import { FaultConfig } from '../config/fault.config';
 import { EventType } from '../events/event-types';
@@ -193,8 +193,8 @@ export class FaultService {
   }
 
   /** PATCH: severity, message, cause, status and acknowledgement (by the token subject), in one transaction. */
-  async update(principal: Principal, faultId: string, dto: UpdateFaultDto): Promise<FaultDto> {
-    const customerId = principal.customerId!;
+  async update(principal: TenantPrincipal, faultId: string, dto: UpdateFaultDto): Promise<FaultDto> {
+    const { customerId } = principal;
     if (dto.severity === undefined && dto.message === undefined && dto.cause === undefined && dto.status === undefined && dto.acknowledged === undefined) {
       throw new BadRequestException('Nothing to update: send at least one of severity, message, cause, status, acknowledged');
     }
@@ -247,8 +247,8 @@ export class FaultService {
     });
   }
 
-  async addComment(principal: Principal, faultId: string, dto: AddFaultCommentDto): Promise<FaultDto> {
-    const customerId = principal.customerId!;
+  async addComment(principal: TenantPrincipal, faultId: string, dto: AddFaultCommentDto): Promise<FaultDto> {
+    const { customerId } = principal;
     this.assertFaultId(faultId);
     return this.faults.transaction(async (manager) => {
       const now = this.clock.now();

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../../auth/auth.decorators';
-import { Principal } from '../../auth/principal';
+import { Auth, CurrentTenant } from '../../auth/auth.decorators';
+import { TenantPrincipal } from '../../auth/principal';
 import { ApiDatabaseUnavailable, ApiValidationError } from '../../common/api-error-responses';
 import { FaultAnalyticsDto, FaultAnalyticsQueryDto } from './dto/analytics.dto';
 import { FaultAnalyticsService } from './fault-analytics.service';
@@ -17,7 +17,7 @@ export class FaultAnalyticsController {
   @Auth({ user: ['faults:read'] })
   @ApiOkResponse({ type: FaultAnalyticsDto })
   @ApiValidationError('Missing or invalid window, group_by or filter', [{ field: 'to', message: 'to must be at most 92 days after from' }])
-  getFaultAnalytics(@CurrentPrincipal() p: Principal, @Query() query: FaultAnalyticsQueryDto): Promise<FaultAnalyticsDto> {
-    return this.analytics.analytics(p.customerId!, query);
+  getFaultAnalytics(@CurrentTenant() p: TenantPrincipal, @Query() query: FaultAnalyticsQueryDto): Promise<FaultAnalyticsDto> {
+    return this.analytics.analytics(p.customerId, query);
   }
 }

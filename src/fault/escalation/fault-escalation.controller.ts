@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../../auth/auth.decorators';
-import { Principal } from '../../auth/principal';
+import { Auth, CurrentTenant } from '../../auth/auth.decorators';
+import { TenantPrincipal } from '../../auth/principal';
 import { ApiDatabaseUnavailable, ApiJsonBodyErrors } from '../../common/api-error-responses';
 import { EscalationPolicyDto, EscalationPolicyInputDto } from './dto/escalation.dto';
 import { FaultEscalationService } from './fault-escalation.service';
@@ -21,8 +21,8 @@ export class FaultEscalationController {
   @Get()
   @Auth({ user: ['faults:read'] })
   @ApiOkResponse({ type: EscalationPolicyDto })
-  getFaultEscalation(@CurrentPrincipal() p: Principal): Promise<EscalationPolicyDto> {
-    return this.escalation.get(p.customerId!);
+  getFaultEscalation(@CurrentTenant() p: TenantPrincipal): Promise<EscalationPolicyDto> {
+    return this.escalation.get(p.customerId);
   }
 
   /**
@@ -34,7 +34,7 @@ export class FaultEscalationController {
   @ApiBody({ type: EscalationPolicyInputDto, examples: EXAMPLES })
   @ApiOkResponse({ type: EscalationPolicyDto })
   @ApiJsonBodyErrors([{ field: 'after_minutes', message: 'after_minutes must be strictly increasing' }])
-  putFaultEscalation(@CurrentPrincipal() p: Principal, @Body() body: EscalationPolicyInputDto): Promise<EscalationPolicyDto> {
+  putFaultEscalation(@CurrentTenant() p: TenantPrincipal, @Body() body: EscalationPolicyInputDto): Promise<EscalationPolicyDto> {
     return this.escalation.put(p, body);
   }
 }

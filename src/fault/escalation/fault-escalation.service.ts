@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
-import { Principal } from '../../auth/principal';
+import { TenantPrincipal } from '../../auth/principal';
 import { Clock } from '../../common/clock';
 import { SingleRun } from '../../common/single-run';
 import { ValidationFailedException } from '../../common/validation';
@@ -43,11 +43,11 @@ export class FaultEscalationService implements OnModuleInit, BeforeApplicationSh
     return toEscalationPolicyDto(await this.repository.findPolicy(customerId));
   }
 
-  async put(principal: Principal, dto: EscalationPolicyInputDto): Promise<EscalationPolicyDto> {
+  async put(principal: TenantPrincipal, dto: EscalationPolicyInputDto): Promise<EscalationPolicyDto> {
     const problems = policyProblems(dto.after_minutes);
     if (problems.length > 0) throw new ValidationFailedException([{ field: 'after_minutes', message: problems[0] }]);
     const policy = new EscalationPolicyEntity();
-    policy.customerId = principal.customerId!;
+    policy.customerId = principal.customerId;
     policy.minSeverity = dto.min_severity;
     policy.afterMinutes = dto.after_minutes;
     policy.updatedBy = principal.subject;

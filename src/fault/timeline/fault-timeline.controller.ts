@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal } from '../../auth/auth.decorators';
-import { Principal } from '../../auth/principal';
+import { Auth, CurrentTenant } from '../../auth/auth.decorators';
+import { TenantPrincipal } from '../../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiValidationError } from '../../common/api-error-responses';
 import { FAULT_NOT_FOUND } from '../dto/fault-examples';
 import { TimelineDto, TimelineQueryDto } from './dto/timeline.dto';
@@ -20,7 +20,7 @@ export class FaultTimelineController {
   @ApiOkResponse({ type: TimelineDto })
   @ApiValidationError('Invalid limit or cursor', [{ field: 'limit', message: 'limit must not be greater than 100' }])
   @ApiError(404, FAULT_NOT_FOUND)
-  getFaultTimeline(@CurrentPrincipal() p: Principal, @Param('faultId') faultId: string, @Query() query: TimelineQueryDto): Promise<TimelineDto> {
-    return this.timeline.list(p.customerId!, faultId, query);
+  getFaultTimeline(@CurrentTenant() p: TenantPrincipal, @Param('faultId') faultId: string, @Query() query: TimelineQueryDto): Promise<TimelineDto> {
+    return this.timeline.list(p.customerId, faultId, query);
   }
 }
