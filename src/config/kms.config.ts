@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { KMS_PROVIDER_NAMES, KmsProviderName } from '../kms/kms-provider.interface';
 import { readOrCreateDevSecret } from './dev-secret';
+import { KMS_PROVIDER_NAMES, KmsProviderName } from './kms-provider-names';
 import { Env, EnvReader } from './env';
 import { withHiddenField } from './hidden-field';
 

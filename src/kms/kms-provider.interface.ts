@@ -1,6 +1,7 @@
-/** Which implementation holds the key-encryption keys. */
-export const KMS_PROVIDER_NAMES = ['local', 'pkcs11', 'aws-kms'] as const;
-export type KmsProviderName = (typeof KMS_PROVIDER_NAMES)[number];
+import { KmsProviderName } from '../config/kms-provider-names';
+
+// The names are configuration (config/ validates KMS_PROVIDER and imports only common/); re-exported for the providers and their users.
+export { KMS_PROVIDER_NAMES, type KmsProviderName } from '../config/kms-provider-names';
 
 /**
  * What a wrapped data key is bound to. Providers bind it as associated data
