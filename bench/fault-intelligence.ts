@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
+import { ENTITIES } from '../src/entities';
 import { FaultAnalyticsRepository } from '../src/fault/analytics/fault-analytics.repository';
 import { FaultCorrelationService } from '../src/fault/correlation/fault-correlation.service';
 import { CSV, FaultExportService } from '../src/fault/export/fault-export.service';
@@ -96,7 +97,7 @@ async function correlationCost(url: string, customer: string, reports: number): 
 
 runCli('bench:intelligence', async () => {
   const { values } = parseArgs({ options: { customer: { type: 'string', default: 'cus_bench' }, rounds: { type: 'string', default: '7' }, reports: { type: 'string', default: '400' } } });
-  await withDataSource(async (ds) => {
+  await withDataSource(ENTITIES, async (ds) => {
     await analytics(ds, values.customer, Number(values.rounds));
     await correlationCost((ds.options as { url: string }).url, values.customer, Number(values.reports));
   });

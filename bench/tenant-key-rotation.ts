@@ -18,7 +18,7 @@ import { AppConfig } from '../src/config/app.config';
 import { DatabaseConfig } from '../src/config/database.config';
 import { openDatabase } from '../src/database/open-database';
 import { MIGRATIONS } from '../src/database/migrations';
-import { ENTITIES } from '../src/database/entities';
+import { ENTITIES } from '../src/entities';
 import { EnvelopeCrypto } from '../src/kms/envelope';
 import { LocalKeyRingProvider } from '../src/kms/local-key-ring.provider';
 import { newVaultId } from '../src/common/ids';

@@ -5,11 +5,12 @@
  */
 import { generateMigration } from '../src/database/cli/generate-migration';
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
+import { ENTITIES } from '../src/entities';
 import { runMigrationsLocked, withMigrationLock } from '../src/database/run-migrations';
 
 runCli('migration', async () => {
   const [command, name] = process.argv.slice(2);
-  await withDataSource(async (dataSource) => {
+  await withDataSource(ENTITIES, async (dataSource) => {
     switch (command) {
       case 'run': {
         const applied = await runMigrationsLocked(dataSource);

@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { FaultConfig } from '../src/config/fault.config';
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
+import { ENTITIES } from '../src/entities';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { seedFaults } from '../src/seed/fault-seeder';
 import { seedVaultItems } from '../src/seed/vault-seeder';
@@ -29,7 +30,7 @@ runCli('seed', async () => {
   const faults = count(values.faults, 'faults');
   const vaultItems = count(values['vault-items'], 'vault-items');
   const faultConfig = FaultConfig.fromEnv(process.env);
-  await withDataSource(async (dataSource) => {
+  await withDataSource(ENTITIES, async (dataSource) => {
     await runMigrationsLocked(dataSource);
     const started = Date.now();
     let last = 0;

@@ -7,6 +7,7 @@
  * "0 left", older keys can be removed from the configuration.
  */
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
+import { ENTITIES } from '../src/entities';
 import { rewrapVault } from '../src/vault/rewrap';
 import { rewrapWebhookSecrets } from '../src/webhooks/webhook-secret-rewrap';
 import { vaultBatchCli } from './vault-batch-cli';
@@ -14,7 +15,7 @@ import { vaultBatchCli } from './vault-batch-cli';
 runCli('vault:rewrap', async () => {
   const { batchSize, pauseMs, kms } = vaultBatchCli('vault:rewrap');
   try {
-    const [result, webhooks] = await withDataSource(async (dataSource) => [
+    const [result, webhooks] = await withDataSource(ENTITIES, async (dataSource) => [
       await rewrapVault(dataSource, kms, {
         batchSize,
         pauseMs,

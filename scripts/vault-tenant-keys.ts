@@ -6,6 +6,7 @@
  * Safe beside the running service, safe to kill (even SIGKILL) and run again. Never prints a value.
  */
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
+import { ENTITIES } from '../src/entities';
 import { migrateToTenantKeys } from '../src/vault/tenant-key-migration';
 import { vaultBatchCli } from './vault-batch-cli';
 
@@ -13,7 +14,7 @@ runCli('vault:tenant-keys', async () => {
   const { batchSize, pauseMs, kms } = vaultBatchCli('vault:tenant-keys');
   const started = Date.now();
   try {
-    const result = await withDataSource((dataSource) =>
+    const result = await withDataSource(ENTITIES, (dataSource) =>
       migrateToTenantKeys(dataSource, kms, {
         batchSize,
         pauseMs,

@@ -1,8 +1,8 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { dataSourceOptions } from '../../ormconfig';
 import { DatabaseConfig } from '../config/database.config';
+import { dataSourceOptions } from './data-source-options';
 import { usePreparedStatements } from './prepared-query';
 import { runMigrationsLocked } from './run-migrations';
 
@@ -20,6 +20,8 @@ export class DatabaseModule {
             config = databaseConfig;
             return {
               ...dataSourceOptions(url, databaseConfig),
+              // Each feature module registers its own entities (TypeOrmModule.forFeature).
+              autoLoadEntities: true,
               migrationsRun: databaseConfig.migrationsRun,
               // openDatabase() already waited for the server and named DATABASE_URL in any failure: a failure
               // here is reported once by main.ts, not retried with a stack per attempt.

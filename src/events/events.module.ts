@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EVENT_ENTITIES } from './entities';
 import { DatabaseConfig } from '../config/database.config';
 import { EventsConfig } from '../config/events.config';
 import { StreamsConfig } from '../config/streams.config';
@@ -17,6 +19,7 @@ export class EventsModule {
   static forRoot(databaseUrl: string): DynamicModule {
     return {
       module: EventsModule,
+      imports: [TypeOrmModule.forFeature(EVENT_ENTITIES)],
       providers: [
         { provide: EventsConfig, useFactory: () => EventsConfig.fromEnv(process.env) },
         { provide: StreamsConfig, useFactory: () => StreamsConfig.fromEnv(process.env) },

@@ -1,4 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { FAULT_ENTITIES } from './entities';
 import { TokenVerifierRegistry } from '../auth/token-verifier.registry';
 import { FaultConfig } from '../config/fault.config';
 import { FaultAccessTokenRepository } from './fault-access-token.repository';
@@ -36,6 +38,7 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
 
 /** The Faults API: faults and their lifecycle, silences, comments, top faults, read-only dashboard tokens and their short links. */
 @Module({
+  imports: [TypeOrmModule.forFeature(FAULT_ENTITIES)],
   controllers: [
     FaultStreamController,
     FaultTokenController,

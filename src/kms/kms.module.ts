@@ -1,4 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { KMS_ENTITIES } from './kms-key-check.entity';
 import { KmsConfig } from '../config/kms.config';
 import { EnvelopeCrypto } from './envelope';
 import { KmsKeyGate } from './kms-key-gate';
@@ -22,6 +24,7 @@ export class KmsModule {
   static forRoot(): DynamicModule {
     return {
       module: KmsModule,
+      imports: [TypeOrmModule.forFeature(KMS_ENTITIES)],
       providers: [
         { provide: KmsConfig, useFactory: () => KmsConfig.fromEnv(process.env) },
         {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { VAULT_ENTITIES } from './entities';
 import { VaultConfig } from '../config/vault.config';
 import { InternalVaultController } from './internal-vault.controller';
 import { TenantKeyRepository } from './tenant-key.repository';
@@ -13,6 +15,7 @@ import { VaultService } from './vault.service';
 
 /** The Workflows Vault; needs KmsModule (global) for envelope encryption and the key check. */
 @Module({
+  imports: [TypeOrmModule.forFeature(VAULT_ENTITIES)],
   controllers: [VaultController, InternalVaultController],
   providers: [
     { provide: VaultConfig, useFactory: () => VaultConfig.fromEnv(process.env) },

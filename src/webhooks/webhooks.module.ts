@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { WEBHOOK_ENTITIES } from './entities';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookSecretBox } from './webhook-secret-box';
 import { WebhooksController } from './webhooks.controller';
@@ -7,6 +9,7 @@ import { WebhooksService } from './webhooks.service';
 
 /** Webhooks: registration, Standard Webhooks signed delivery on the job queue, delivery history. */
 @Module({
+  imports: [TypeOrmModule.forFeature(WEBHOOK_ENTITIES)],
   controllers: [WebhooksController],
   providers: [WebhooksRepository, WebhooksService, WebhookSecretBox, WebhookDeliveryWorker],
 })

@@ -1,19 +1,20 @@
 import { DataSource } from 'typeorm';
-import { createDataSource } from '../../../ormconfig';
 import { AppConfig } from '../../config/app.config';
 import { DatabaseConfig } from '../../config/database.config';
+import { dataSourceOptions } from '../data-source-options';
 import { openDatabase } from '../open-database';
 
 /**
  * For the project's CLIs (migrations, seed, key re-wrap): the same database
  * the service would use — DATABASE_URL, or the embedded one under DATA_DIR,
- * joined when the service is already running on it.
+ * joined when the service is already running on it. The entities come from the
+ * CLI's entry point (src/entities.ts: every feature's list), so database/ imports no feature.
  */
-export async function withDataSource<T>(work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+export async function withDataSource<T>(entities: Function[], work: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const app = AppConfig.fromEnv(process.env);
   const config = DatabaseConfig.fromEnv(process.env);
   const database = await openDatabase(config, app.dataDir, (msg) => process.stderr.write(`${msg}\n`));
-  const dataSource = createDataSource(database.url, config);
+  const dataSource = new DataSource(dataSourceOptions(database.url, config, entities));
   try {
     await dataSource.initialize();
     return await work(dataSource);
