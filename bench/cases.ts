@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { signDevToken } from '../src/auth/dev-token';
-import { FaultCursorCodec } from '../src/fault/fault-cursor';
+import { FaultCursorCodec } from '../src/fault/core/fault-cursor';
 import { LoadCase } from './load';
 
 export interface BenchContext {

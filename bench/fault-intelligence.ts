@@ -23,7 +23,7 @@ import { ENTITIES } from '../src/entities';
 import { FaultAnalyticsRepository } from '../src/fault/analytics/fault-analytics.repository';
 import { FaultCorrelationService } from '../src/fault/correlation/fault-correlation.service';
 import { CSV, FaultExportService } from '../src/fault/export/fault-export.service';
-import { FaultService } from '../src/fault/fault.service';
+import { FaultService } from '../src/fault/core/fault.service';
 import { FaultEntity } from '../src/fault/entities/fault.entity';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -18,10 +18,10 @@ import { Pool } from 'pg';
 import { DEFAULT_CACHE_CONTROL } from '../src/common/cache-control';
 import { securityHeaders } from '../src/common/security-headers';
 import { toApiTimestamp, toApiTimestampOrNull } from '../src/common/timestamps';
-import { FaultCursorCodec } from '../src/fault/fault-cursor';
-import { buildListPageSql, dateToMicros, FAULT_COMMENTS_SQL } from '../src/fault/fault.repository';
-import { DASHBOARD_LIMIT } from '../src/fault/fault.service';
-import { ACCESS_TOKEN_BY_CODE_SQL } from '../src/fault/fault-access-token.repository';
+import { FaultCursorCodec } from '../src/fault/core/fault-cursor';
+import { buildListPageSql, dateToMicros, FAULT_COMMENTS_SQL } from '../src/fault/core/fault-read.repository';
+import { DASHBOARD_LIMIT } from '../src/fault/core/fault.service';
+import { ACCESS_TOKEN_BY_CODE_SQL } from '../src/fault/dashboard-access/fault-access-token.repository';
 import { VAULT_METADATA_SQL } from '../src/vault/vault.repository';
 
 interface VaultRow {

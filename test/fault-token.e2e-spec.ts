@@ -1,5 +1,5 @@
 import { Clock } from '../src/common/clock';
-import { DASHBOARD_TOKEN_AUDIENCE } from '../src/fault/dashboard-token.signer';
+import { DASHBOARD_TOKEN_AUDIENCE } from '../src/fault/dashboard-access/dashboard-token.signer';
 import { ProbeModule } from './support/probe.module';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';

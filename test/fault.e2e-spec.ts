@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../src/common/clock';
 import { JobsConfig } from '../src/config/jobs.config';
-import { FAULT_PURGE_QUEUE, FaultPurgeService } from '../src/fault/fault-purge.service';
+import { FAULT_PURGE_QUEUE, FaultPurgeService } from '../src/fault/core/fault-purge.service';
 import { JobQueue } from '../src/jobs/job-queue';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { FAULT_PURGE_QUEUE } from '../../src/fault/fault-purge.service';
+import { FAULT_PURGE_QUEUE } from '../../src/fault/core/fault-purge.service';
 import { JobQueue } from '../../src/jobs/job-queue';
 import { Haproxy, ensureHaproxy, startHaproxy } from '../support/haproxy';
 import { RedisServer, ensureRedisServer, startRedisServer } from '../support/redis-server';

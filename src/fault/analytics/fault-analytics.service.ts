@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { toApiTimestamp } from '../../common/timestamps';
 import { ValidationFailedException } from '../../common/validation';
-import { listFilters } from '../fault-list-filters';
+import { listFilters } from '../core/fault-list-filters';
 import { DurationStatsDto, FaultAnalyticsDto, FaultAnalyticsQueryDto } from './dto/analytics.dto';
 import { FaultAnalyticsRepository } from './fault-analytics.repository';
 

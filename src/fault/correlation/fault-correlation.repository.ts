@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { preparedQueryIn } from '../../database/prepared-query';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRepository } from '../fault.repository';
+import { FAULT_COLUMNS, FaultRepository } from '../core/fault-read.repository';
 import { AdoptionCandidate, RootCandidate } from './correlation-rules';
 
 /** SQL of topology correlation; every statement scoped to the tenant. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRepository } from '../fault.repository';
+import { FAULT_COLUMNS, FaultRepository } from '../core/fault-read.repository';
 import { EscalationPolicyEntity } from './escalation-policy.entity';
 
 const SEVERITY_ORDER = `ARRAY['LOW','WARNING','MEDIUM','HIGH','CRITICAL']::varchar[]`;

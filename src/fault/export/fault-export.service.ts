@@ -4,8 +4,8 @@ import { boundedReadable } from '../../common/bounded-readable';
 import { Clock } from '../../common/clock';
 import { ListFaultsQueryDto } from '../dto/fault-input.dto';
 import { toFaultDto } from '../dto/fault.dto';
-import { listFilters } from '../fault-list-filters';
-import { FaultListFilters, FaultRepository, KeysetPosition, dateToMicros } from '../fault.repository';
+import { listFilters } from '../core/fault-list-filters';
+import { FaultListFilters, FaultRepository, KeysetPosition, dateToMicros } from '../core/fault-read.repository';
 import { toCsv } from './fault-csv';
 import { FaultCommentEntity } from '../entities/fault-comment.entity';
 

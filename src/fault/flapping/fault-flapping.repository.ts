@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRepository } from '../fault.repository';
+import { FAULT_COLUMNS, FaultRepository } from '../core/fault-read.repository';
 
 type Row = Record<string, unknown>;
 

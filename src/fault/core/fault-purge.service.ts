@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { SingleRun } from '../common/single-run';
-import { FaultConfig } from '../config/fault.config';
-import { JobQueue, QueueDefinition } from '../jobs/job-queue';
-import { FaultAccessTokenRepository } from './fault-access-token.repository';
+import { Clock } from '../../common/clock';
+import { SingleRun } from '../../common/single-run';
+import { FaultConfig } from '../../config/fault.config';
+import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
+import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
-import { FaultRepository } from './fault.repository';
+import { FaultRepository } from './fault-read.repository';
 
 export interface PurgeResult {
   faults: number;

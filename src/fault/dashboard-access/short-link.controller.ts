@@ -1,8 +1,8 @@
 import { Controller, Get, Header, NotFoundException, Param, Redirect } from '@nestjs/common';
 import { ApiFoundResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators';
-import { ApiDatabaseUnavailable, ApiError, ApiRateLimited } from '../common/api-error-responses';
-import { NoStore } from '../common/cache-control';
+import { Public } from '../../auth/auth.decorators';
+import { ApiDatabaseUnavailable, ApiError, ApiRateLimited } from '../../common/api-error-responses';
+import { NoStore } from '../../common/cache-control';
 import { FaultTokenService } from './fault-token.service';
 
 @ApiTags('faults')

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { FaultCommentEntity } from './entities/fault-comment.entity';
-import { affectedRows } from '../database/affected-rows';
-import { preparedQuery, preparedQueryIn } from '../database/prepared-query';
-import { RowMapper, rowMapper } from '../database/row-mapper';
-import { pathSegments } from './ancestry-path';
-import { TopFaultGroup } from './dto/top-fault.dto';
-import { FaultEntity, type FaultSeverity } from './entities/fault.entity';
+import { FaultCommentEntity } from '../entities/fault-comment.entity';
+import { affectedRows } from '../../database/affected-rows';
+import { preparedQuery, preparedQueryIn } from '../../database/prepared-query';
+import { RowMapper, rowMapper } from '../../database/row-mapper';
+import { pathSegments } from '../ancestry-path';
+import { TopFaultGroup } from '../dto/top-fault.dto';
+import { FaultEntity, type FaultSeverity } from '../entities/fault.entity';
 
 export interface FaultListFilters {
   from?: Date;

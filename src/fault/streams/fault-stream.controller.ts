@@ -1,12 +1,12 @@
 import { Controller, Get, Header, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { Auth, CurrentTenant, Public } from '../auth/auth.decorators';
-import { TenantPrincipal } from '../auth/principal';
-import { ApiError, ApiValidationError } from '../common/api-error-responses';
+import { Auth, CurrentTenant, Public } from '../../auth/auth.decorators';
+import { TenantPrincipal } from '../../auth/principal';
+import { ApiError, ApiValidationError } from '../../common/api-error-responses';
 import { bearerExpiresAt } from './bearer-expiry';
 import { FaultStreamService } from './fault-stream.service';
-import { FaultTokenService } from './fault-token.service';
+import { FaultTokenService } from '../dashboard-access/fault-token.service';
 
 const LAST_EVENT_ID = ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' });
 const BAD_LAST_EVENT_ID = ApiValidationError('`Last-Event-ID` is not an event id', [{ field: 'Last-Event-ID', message: 'Last-Event-ID is not an event id of this API' }]);

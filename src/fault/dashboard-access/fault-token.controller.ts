@@ -1,14 +1,14 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentTenant, Public } from '../auth/auth.decorators';
-import { TenantPrincipal } from '../auth/principal';
-import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiRateLimited } from '../common/api-error-responses';
-import { NoStore } from '../common/cache-control';
+import { Auth, CurrentTenant, Public } from '../../auth/auth.decorators';
+import { TenantPrincipal } from '../../auth/principal';
+import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiRateLimited } from '../../common/api-error-responses';
+import { NoStore } from '../../common/cache-control';
 import { CreateFaultAccessTokenDto, FaultAccessTokenDto } from './dto/access-token.dto';
-import { ACCESS_TOKEN_LINKS, DASHBOARD_NOT_FOUND } from './dto/fault-examples';
-import { FaultDto } from './dto/fault.dto';
+import { ACCESS_TOKEN_LINKS, DASHBOARD_NOT_FOUND } from '../dto/fault-examples';
+import { FaultDto } from '../dto/fault.dto';
 import { FaultTokenService } from './fault-token.service';
-import { FaultService } from './fault.service';
+import { FaultService } from '../core/fault.service';
 
 const TokenOrCodeParam = (): MethodDecorator =>
   ApiParam({ name: 'id', description: 'The dashboard `token`, or its short code (the last path segment of `short_link`), from generateAccessToken' });

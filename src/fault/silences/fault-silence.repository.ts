@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { lockTenantScope } from '../database/tenant-lock';
-import { FaultSilenceEntity } from './entities/fault-silence.entity';
+import { lockTenantScope } from '../../database/tenant-lock';
+import { FaultSilenceEntity } from '../entities/fault-silence.entity';
 
 /** Storage of silences; every method takes the tenant. Matching at report time is in FaultRepository.upsertReport. */
 @Injectable()

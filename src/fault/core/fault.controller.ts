@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentPrincipal, CurrentTenant } from '../auth/auth.decorators';
-import { Principal, TenantPrincipal } from '../auth/principal';
-import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
-import { AddFaultCommentDto, BulkFaultActionDto, CreateFaultDto, ListFaultsQueryDto, ResolveFaultsDto, UpdateFaultDto } from './dto/fault-input.dto';
+import { Auth, CurrentPrincipal, CurrentTenant } from '../../auth/auth.decorators';
+import { Principal, TenantPrincipal } from '../../auth/principal';
+import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../../common/api-error-responses';
+import { AddFaultCommentDto, BulkFaultActionDto, CreateFaultDto, ListFaultsQueryDto, ResolveFaultsDto, UpdateFaultDto } from '../dto/fault-input.dto';
 import {
   BULK_FAULT_EXAMPLES,
   CREATE_FAULT_EXAMPLES,
@@ -12,12 +12,12 @@ import {
   OPEN_KEY_CONFLICT_EXAMPLE,
   RESOLVE_FAULTS_EXAMPLES,
   UPDATE_FAULT_EXAMPLES,
-} from './dto/fault-examples';
-import { BulkFaultResultDto, FaultDto, FaultListDto, ResolveFaultsResultDto } from './dto/fault.dto';
+} from '../dto/fault-examples';
+import { BulkFaultResultDto, FaultDto, FaultListDto, ResolveFaultsResultDto } from '../dto/fault.dto';
 import { FaultLifecycleService } from './fault-lifecycle.service';
-import { TopFaultDto } from './dto/top-fault.dto';
+import { TopFaultDto } from '../dto/top-fault.dto';
 import { FaultService } from './fault.service';
-import { CSV, FaultExportService, NDJSON, exportFormat } from './export/fault-export.service';
+import { CSV, FaultExportService, NDJSON, exportFormat } from '../export/fault-export.service';
 
 interface Reply {
   status(code: number): Reply;

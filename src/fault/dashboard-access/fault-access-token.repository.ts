@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Repository } from 'typeorm';
-import { affectedRows } from '../database/affected-rows';
-import { preparedQuery } from '../database/prepared-query';
-import { RowMapper, rowMapper } from '../database/row-mapper';
-import { FaultAccessTokenEntity } from './entities/fault-access-token.entity';
+import { affectedRows } from '../../database/affected-rows';
+import { preparedQuery } from '../../database/prepared-query';
+import { RowMapper, rowMapper } from '../../database/row-mapper';
+import { FaultAccessTokenEntity } from '../entities/fault-access-token.entity';
 
 /**
  * The token behind a short code: read on every shared-dashboard request, so hand-written and prepared;

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentTenant } from '../auth/auth.decorators';
-import { TenantPrincipal } from '../auth/principal';
-import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
-import { CREATE_FAULT_SILENCE_EXAMPLES, FAULT_SILENCE_LINKS, SILENCE_NOT_FOUND, TOO_MANY_SILENCES } from './dto/fault-examples';
+import { Auth, CurrentTenant } from '../../auth/auth.decorators';
+import { TenantPrincipal } from '../../auth/principal';
+import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../../common/api-error-responses';
+import { CREATE_FAULT_SILENCE_EXAMPLES, FAULT_SILENCE_LINKS, SILENCE_NOT_FOUND, TOO_MANY_SILENCES } from '../dto/fault-examples';
 import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto } from './dto/fault-silence.dto';
 import { FaultSilenceService } from './fault-silence.service';
 

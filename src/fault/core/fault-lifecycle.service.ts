@@ -1,21 +1,21 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
 import { EntityManager, QueryFailedError } from 'typeorm';
-import { Clock } from '../common/clock';
-import { Principal, TenantPrincipal } from '../auth/principal';
-import { TenantAccess } from '../auth/tenant-access';
-import { FAULT_ID_PATTERN } from '../common/ids';
-import { FaultConfig } from '../config/fault.config';
-import { EventType } from '../events/event-types';
-import { EventsService } from '../events/events.service';
-import { BulkFaultActionDto, ResolveFaultsDto } from './dto/fault-input.dto';
-import { BulkFaultResultDto, FaultDto, ResolveFaultsResultDto, toFaultDto } from './dto/fault.dto';
-import { FaultEntity } from './entities/fault.entity';
+import { Clock } from '../../common/clock';
+import { Principal, TenantPrincipal } from '../../auth/principal';
+import { TenantAccess } from '../../auth/tenant-access';
+import { FAULT_ID_PATTERN } from '../../common/ids';
+import { FaultConfig } from '../../config/fault.config';
+import { EventType } from '../../events/event-types';
+import { EventsService } from '../../events/events.service';
+import { BulkFaultActionDto, ResolveFaultsDto } from '../dto/fault-input.dto';
+import { BulkFaultResultDto, FaultDto, ResolveFaultsResultDto, toFaultDto } from '../dto/fault.dto';
+import { FaultEntity } from '../entities/fault.entity';
 import { faultEvent } from './fault-events';
-import { FaultRepository } from './fault.repository';
-import { FaultCorrelationService } from './correlation/fault-correlation.service';
-import { FaultFlappingService } from './flapping/fault-flapping.service';
-import { FaultTimelineService } from './timeline/fault-timeline.service';
-import { TimelineKind } from './timeline/fault-timeline.entity';
+import { FaultRepository } from './fault-read.repository';
+import { FaultCorrelationService } from '../correlation/fault-correlation.service';
+import { FaultFlappingService } from '../flapping/fault-flapping.service';
+import { FaultTimelineService } from '../timeline/fault-timeline.service';
+import { TimelineKind } from '../timeline/fault-timeline.entity';
 
 /**
  * What a report did. Each lifecycle change is one method here, run in one transaction (the

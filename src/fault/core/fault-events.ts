@@ -1,6 +1,6 @@
-import { EventType } from '../events/event-types';
-import { NewEvent } from '../events/events.service';
-import { FaultDto } from './dto/fault.dto';
+import { EventType } from '../../events/event-types';
+import { NewEvent } from '../../events/events.service';
+import { FaultDto } from '../dto/fault.dto';
 
 /**
  * The outbox event of a change to a fault, carrying the fault as the API shows it but with only

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '../database/affected-rows';
-import { FaultIdempotencyKeyEntity } from './entities/fault-idempotency-key.entity';
+import { affectedRows } from '../../database/affected-rows';
+import { FaultIdempotencyKeyEntity } from '../entities/fault-idempotency-key.entity';
 
 export interface IdempotencyClaim {
   customerId: string;

@@ -1,18 +1,18 @@
-import { OffboardedTenants } from '../auth/offboarded-tenants';
+import { OffboardedTenants } from '../../auth/offboarded-tenants';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { createHash, randomUUID } from 'node:crypto';
-import { DecodedToken, decodeToken } from '../auth/decoded-token';
-import { DashboardPrincipal, TenantPrincipal } from '../auth/principal';
-import { TokenError } from '../auth/token-error';
-import { OwnTokenVerifier } from '../auth/token-verifier.registry';
-import { Clock } from '../common/clock';
-import { toApiTimestamp } from '../common/timestamps';
-import { AuthConfig } from '../config/auth.config';
-import { FaultConfig } from '../config/fault.config';
+import { DecodedToken, decodeToken } from '../../auth/decoded-token';
+import { DashboardPrincipal, TenantPrincipal } from '../../auth/principal';
+import { TokenError } from '../../auth/token-error';
+import { OwnTokenVerifier } from '../../auth/token-verifier.registry';
+import { Clock } from '../../common/clock';
+import { toApiTimestamp } from '../../common/timestamps';
+import { AuthConfig } from '../../config/auth.config';
+import { FaultConfig } from '../../config/fault.config';
 import { DASHBOARD_TOKEN_AUDIENCE, DASHBOARD_TOKEN_SCOPE, DashboardClaims, DashboardTokenSigner } from './dashboard-token.signer';
 import { FaultAccessTokenDto } from './dto/access-token.dto';
-import { FaultAccessTokenEntity } from './entities/fault-access-token.entity';
+import { FaultAccessTokenEntity } from '../entities/fault-access-token.entity';
 import { FaultAccessTokenRepository } from './fault-access-token.repository';
 import { SHORT_CODE_PATTERN, newShortCode } from './short-code';
 

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventType } from '../events/event-types';
-import { EventsService } from '../events/events.service';
-import { FaultDto, toFaultDto } from './dto/fault.dto';
-import { FaultEntity } from './entities/fault.entity';
+import { EventType } from '../../events/event-types';
+import { EventsService } from '../../events/events.service';
+import { FaultDto, toFaultDto } from '../dto/fault.dto';
+import { FaultEntity } from '../entities/fault.entity';
 import { faultEvent } from './fault-events';
-import { FaultRepository } from './fault.repository';
-import { TimelineKind } from './timeline/fault-timeline.entity';
-import { FaultTimelineService } from './timeline/fault-timeline.service';
+import { FaultRepository } from './fault-read.repository';
+import { TimelineKind } from '../timeline/fault-timeline.entity';
+import { FaultTimelineService } from '../timeline/fault-timeline.service';
 
 export interface Announcement {
   type: EventType;

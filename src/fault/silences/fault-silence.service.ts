@@ -1,13 +1,13 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock } from '../common/clock';
-import { TenantPrincipal } from '../auth/principal';
-import { newSilenceId, SILENCE_ID_PATTERN } from '../common/ids';
+import { Clock } from '../../common/clock';
+import { TenantPrincipal } from '../../auth/principal';
+import { newSilenceId, SILENCE_ID_PATTERN } from '../../common/ids';
 import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, MAX_SILENCES_PER_TENANT, OPEN_ENDED, toFaultSilenceDto } from './dto/fault-silence.dto';
-import { ValidationFailedException } from '../common/validation';
-import { isTimeZone, ruleProblem } from './maintenance/recurrence';
-import { SilenceWindowsService } from './maintenance/silence-windows.service';
-import { FaultSilenceEntity } from './entities/fault-silence.entity';
+import { ValidationFailedException } from '../../common/validation';
+import { isTimeZone, ruleProblem } from '../maintenance/recurrence';
+import { SilenceWindowsService } from '../maintenance/silence-windows.service';
+import { FaultSilenceEntity } from '../entities/fault-silence.entity';
 import { FaultSilenceRepository } from './fault-silence.repository';
 
 const MAX_SILENCE_MS = 90 * 86_400_000;

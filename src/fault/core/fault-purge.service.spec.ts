@@ -1,11 +1,11 @@
 import { DataSource } from 'typeorm';
-import { Clock } from '../common/clock';
-import { FaultConfig } from '../config/fault.config';
-import { JobQueue, QueueDefinition, WorkerDefinition } from '../jobs/job-queue';
-import { FaultAccessTokenRepository } from './fault-access-token.repository';
+import { Clock } from '../../common/clock';
+import { FaultConfig } from '../../config/fault.config';
+import { JobQueue, QueueDefinition, WorkerDefinition } from '../../jobs/job-queue';
+import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultPurgeService } from './fault-purge.service';
-import { FaultRepository } from './fault.repository';
+import { FaultRepository } from './fault-read.repository';
 
 describe('FaultPurgeService', () => {
   const config = (over: Partial<FaultConfig> = {}): FaultConfig => ({ ...FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: 'x'.repeat(40) }), purgeBatchSize: 2, ...over });

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
-import { PageLimit } from '../../common/query-params';
-import { toApiTimestamp } from '../../common/timestamps';
-import { FaultSilenceEntity } from '../entities/fault-silence.entity';
-import { NoNul, OptionalText, trim } from './fault-input.dto';
+import { PageLimit } from '../../../common/query-params';
+import { toApiTimestamp } from '../../../common/timestamps';
+import { FaultSilenceEntity } from '../../entities/fault-silence.entity';
+import { NoNul, OptionalText, trim } from '../../dto/fault-input.dto';
 
 /** A recurring maintenance window: an RFC 5545 rule evaluated in an IANA time zone. */
 export class SilenceScheduleDto {

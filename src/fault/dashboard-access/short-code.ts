@@ -1,4 +1,4 @@
-import { randomBase62 } from '../common/base62';
+import { randomBase62 } from '../../common/base62';
 
 const CODE_LENGTH = 12;
 /** What a short code may look like (codes minted earlier or later may differ in length). */

@@ -1,10 +1,10 @@
 import { JwtService } from '@nestjs/jwt';
 import { createHmac } from 'node:crypto';
-import { DASHBOARD_TOKEN_TYPE } from '../auth/access-token-kind';
-import { JwtPayload, validateClaims } from '../auth/claims';
-import { DecodedToken } from '../auth/decoded-token';
-import { refusalOf } from '../auth/library-errors';
-import { TokenError } from '../auth/token-error';
+import { DASHBOARD_TOKEN_TYPE } from '../../auth/access-token-kind';
+import { JwtPayload, validateClaims } from '../../auth/claims';
+import { DecodedToken } from '../../auth/decoded-token';
+import { refusalOf } from '../../auth/library-errors';
+import { TokenError } from '../../auth/token-error';
 
 /** The audience that marks a dashboard token; user sessions naming it are refused by the guard. */
 export const DASHBOARD_TOKEN_AUDIENCE = 'netops:fault-dashboard';
