@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventsConfig } from '../config/events.config';
-import { EventListener } from '../events/event-listener';
+import { EventListener } from '../events';
 import { JobQueue, QueueDefinition } from '../jobs/job-queue';
 import { EventBusRepository } from './event-bus.repository';
 import { NatsPublisher } from './nats-publisher';

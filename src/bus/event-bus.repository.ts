@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toApiTimestamp } from '../common/timestamps';
-import { EventEnvelope, EventType } from '../events/event-types';
+import { EventEnvelope, EventType } from '../events';
 
 interface PendingRow {
   id: string;

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, JetStreamClient } from '@nats-io/jetstream
 import { headers } from '@nats-io/nats-core';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { EventEnvelope } from '../events/event-types';
+import { EventEnvelope } from '../events';
 import { SpanKind, inSpan, traceHeaders } from '../tracing/tracing';
 import { BUS_STREAM, BUS_SUBJECT_PREFIX, busSubject } from './bus-subject';
 

@@ -7,7 +7,7 @@ import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { UserTokenVerifier } from '../auth/user-token.verifier';
 import { JobsConfig } from '../config/jobs.config';
 import { MetricsConfig } from '../config/metrics.config';
-import { EventStreamHub } from '../events/event-stream-hub';
+import { EventStreamHub } from '../events';
 import { ReadinessRegistry, ReadinessResult } from '../health/readiness.registry';
 import { DatabaseSnapshot, readDatabaseSnapshot } from './database-snapshot';
 import { processRegistry } from './instruments';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { newFaultId } from '../common/ids';
-import { pathSegments } from '../fault/ancestry-path';
+import { pathSegments } from '../fault';
 
 export interface FaultSeedOptions {
   customerId: string;

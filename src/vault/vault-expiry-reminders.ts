@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { EventsConfig } from '../config/events.config';
-import { EventsService } from '../events/events.service';
+import { EventsService } from '../events';
 import { JobQueue } from '../jobs/job-queue';
 import { toVaultItemDto } from './dto/vault-item.dto';
 import { VaultItemMetadata } from './entities/vault-item.entity';

@@ -1,9 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { EventsConfig } from '../config/events.config';
-import { EventListener } from '../events/event-listener';
-import { EventsRepository } from '../events/events.repository';
-import { EventsService } from '../events/events.service';
+import { EventListener, EventsRepository, EventsService } from '../events';
 import { JobQueue, QueueDefinition } from '../jobs/job-queue';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { retryDelayMs } from './retry-schedule';

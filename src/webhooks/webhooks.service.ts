@@ -4,7 +4,7 @@ import { TenantPrincipal } from '../auth/principal';
 import { WEBHOOK_ID_PATTERN, newWebhookId } from '../common/ids';
 import { ValidationFailedException } from '../common/validation';
 import { EventsConfig } from '../config/events.config';
-import { EventsService } from '../events/events.service';
+import { EventsService } from '../events';
 import {
   CreateWebhookDto,
   CreatedWebhookDto,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventType } from '../../events/event-types';
-import { EventsService } from '../../events/events.service';
+import { EventType, EventsService } from '../../events';
 import { FaultDto, toFaultDto } from '../dto/fault.dto';
 import { FaultEntity } from '../entities/fault.entity';
 import { faultEvent } from './fault-events';

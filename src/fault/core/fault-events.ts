@@ -1,5 +1,4 @@
-import { EventType } from '../../events/event-types';
-import { NewEvent } from '../../events/events.service';
+import { EventType, NewEvent } from '../../events';
 import { FaultDto } from '../dto/fault.dto';
 
 /**

@@ -2,10 +2,7 @@ import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { EventsConfig } from '../../config/events.config';
 import { StreamsConfig } from '../../config/streams.config';
-import { EventStream } from '../../events/event-stream';
-import { EventStreamHub } from '../../events/event-stream-hub';
-import { EventStreamRepository } from '../../events/event-stream.repository';
-import { StreamPosition, horizonPosition } from '../../events/stream-position';
+import { EventStream, EventStreamHub, EventStreamRepository, StreamPosition, horizonPosition } from '../../events';
 import { EVENT_ID_PATTERN } from '../../common/ids';
 
 /** How often a dashboard stream re-checks its token (revocation reaches every instance within a second). */

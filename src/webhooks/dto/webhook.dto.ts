@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { toApiTimestamp, toApiTimestampOrNull } from '../../common/timestamps';
-import { EVENT_FILTERS } from '../../events/event-types';
+import { EVENT_FILTERS } from '../../events';
 import { DeliveryStatus, WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookEntity } from '../entities/webhook.entity';
 
