@@ -15,7 +15,7 @@ import { DatabaseConfig } from '../src/config/database.config';
 import { openDatabase } from '../src/database/open-database';
 import { MIGRATIONS } from '../src/database/migrations';
 import { FAULT_ENTITIES } from '../src/fault/entities';
-import { FaultListFilters, buildListPageSql } from '../src/fault/core/fault-read.repository';
+import { FaultListFilters, buildListPageSql } from '../src/fault/core/fault-list-query';
 import { FaultConfig } from '../src/config/fault.config';
 import { seedFaults } from '../src/seed/fault-seeder';
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { buildListPageSql, FaultPageQuery } from '../src/fault/core/fault-read.repository';
+import { buildListPageSql, FaultPageQuery } from '../src/fault/core/fault-list-query';
 import { SeededFault, keysetOrder, seedFaults } from './support/fault-seed';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, userToken } from './support/tokens';

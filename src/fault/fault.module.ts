@@ -15,7 +15,12 @@ import { FaultStreamService } from './streams/fault-stream.service';
 import { FaultTokenController } from './dashboard-access/fault-token.controller';
 import { FaultTokenService } from './dashboard-access/fault-token.service';
 import { FaultController } from './core/fault.controller';
-import { FaultRepository } from './core/fault-read.repository';
+import { FaultCommentRepository } from './core/fault-comment.repository';
+import { FaultLifecycleRepository } from './core/fault-lifecycle.repository';
+import { FaultPurgeRepository } from './core/fault-purge.repository';
+import { FaultReadRepository } from './core/fault-read.repository';
+import { FaultReportRepository } from './core/fault-report.repository';
+import { FaultRowMapper } from './core/fault-row.mapper';
 import { FaultService } from './core/fault.service';
 import { ShortLinkController } from './dashboard-access/short-link.controller';
 import { FaultAnnouncer } from './core/fault-announcer';
@@ -51,7 +56,12 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
   ],
   providers: [
     { provide: FaultConfig, useFactory: () => FaultConfig.fromEnv(process.env) },
-    FaultRepository,
+    FaultRowMapper,
+    FaultReadRepository,
+    FaultCommentRepository,
+    FaultReportRepository,
+    FaultLifecycleRepository,
+    FaultPurgeRepository,
     FaultIdempotencyRepository,
     FaultAccessTokenRepository,
     FaultService,

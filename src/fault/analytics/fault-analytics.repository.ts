@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { FaultListFilters, containsPattern } from '../core/fault-read.repository';
+import { FaultListFilters, containsPattern } from '../core/fault-list-query';
 import { AnalyticsGroup } from './dto/analytics.dto';
 
 export interface AnalyticsRow {

@@ -4,7 +4,7 @@ import { EventType, EventsService } from '../../events';
 import { FaultDto, toFaultDto } from '../dto/fault.dto';
 import { FaultEntity } from '../entities/fault.entity';
 import { faultEvent } from './fault-events';
-import { FaultRepository } from './fault-read.repository';
+import { FaultCommentRepository } from './fault-comment.repository';
 import { TimelineKind } from '../timeline/fault-timeline.entity';
 import { FaultTimelineService } from '../timeline/fault-timeline.service';
 
@@ -24,7 +24,7 @@ export interface Announcement {
 @Injectable()
 export class FaultAnnouncer {
   constructor(
-    private readonly faults: FaultRepository,
+    private readonly comments: FaultCommentRepository,
     private readonly events: EventsService,
     private readonly timeline: FaultTimelineService,
   ) {}
@@ -34,7 +34,7 @@ export class FaultAnnouncer {
     for (const fault of faults) byTenant.set(fault.customerId, [...(byTenant.get(fault.customerId) ?? []), fault]);
     const dtos: FaultDto[] = [];
     for (const [customerId, group] of byTenant) {
-      const comments = await this.faults.commentsOf(
+      const comments = await this.comments.commentsOf(
         customerId,
         group.map((f) => f.id),
         manager,

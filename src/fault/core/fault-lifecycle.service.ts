@@ -10,7 +10,9 @@ import { BulkFaultActionDto, ResolveFaultsDto } from '../dto/fault-input.dto';
 import { BulkFaultResultDto, FaultDto, ResolveFaultsResultDto, toFaultDto } from '../dto/fault.dto';
 import { FaultEntity } from '../entities/fault.entity';
 import { faultEvent } from './fault-events';
-import { FaultRepository } from './fault-read.repository';
+import { FaultCommentRepository } from './fault-comment.repository';
+import { FaultLifecycleRepository } from './fault-lifecycle.repository';
+import { FaultReportRepository } from './fault-report.repository';
 import { FaultCorrelationService } from '../correlation/fault-correlation.service';
 import { FaultFlappingService } from '../flapping/fault-flapping.service';
 import { FaultTimelineService } from '../timeline/fault-timeline.service';
@@ -54,7 +56,9 @@ export const OPEN_KEY_CONFLICT = 'Another unresolved fault has this dedup_key; r
 @Injectable()
 export class FaultLifecycleService {
   constructor(
-    private readonly faults: FaultRepository,
+    private readonly reports: FaultReportRepository,
+    private readonly faults: FaultLifecycleRepository,
+    private readonly comments: FaultCommentRepository,
     private readonly clock: Clock,
     private readonly config: FaultConfig,
     private readonly tenantAccess: TenantAccess,
@@ -88,13 +92,13 @@ export class FaultLifecycleService {
    * key create exactly one fault; a merge costs that one statement.
    */
   async report(manager: EntityManager, draft: FaultEntity): Promise<ReportResult> {
-    const { fault, inserted } = await this.faults.upsertReport(manager, draft);
+    const { fault, inserted } = await this.reports.upsertReport(manager, draft);
     if (!inserted) return { outcome: 'occurred', fault, adopted: [], rooted: false };
     if (draft.dedupKey !== null) {
       const since = new Date(draft.createdAt.getTime() - this.config.reopenWindowSeconds * 1000);
-      const newest = await this.faults.newestWithKeyForUpdate(manager, draft.customerId, draft.dedupKey, fault.id, Math.floor(draft.createdAt.getTime() / 1000));
+      const newest = await this.reports.newestWithKeyForUpdate(manager, draft.customerId, draft.dedupKey, fault.id, Math.floor(draft.createdAt.getTime() / 1000));
       if (newest !== null && newest.status === 'resolved' && newest.resolvedAt !== null && newest.resolvedAt > since) {
-        const reopened = await this.faults.reopenInstead(manager, fault.id, newest.id, fault);
+        const reopened = await this.reports.reopenInstead(manager, fault.id, newest.id, fault);
         const counted = await this.flapping.onReopen(manager, reopened, draft.createdAt);
         return { outcome: 'reopened', ...(await this.correlation.correlate(manager, counted, draft.createdAt)) };
       }
@@ -143,7 +147,7 @@ export class FaultLifecycleService {
 
   /** Records one event and one timeline entry per changed fault in the transaction that changed them; answers their DTOs. */
   private async announceEach(manager: EntityManager, faults: FaultEntity[], type: EventType, actor: string): Promise<FaultDto[]> {
-    const comments = await this.faults.commentsOf(
+    const comments = await this.comments.commentsOf(
       faults[0]?.customerId ?? '',
       faults.map((f) => f.id),
       manager,

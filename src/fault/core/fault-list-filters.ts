@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { ListFaultsQueryDto } from '../dto/fault-input.dto';
-import { FaultListFilters } from './fault-read.repository';
+import { FaultListFilters } from './fault-list-query';
 
 const flag = (value: 'true' | 'false' | undefined): boolean | undefined => (value === undefined ? undefined : value === 'true');
 

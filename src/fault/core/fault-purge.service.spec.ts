@@ -5,7 +5,7 @@ import { JobQueue, QueueDefinition, WorkerDefinition } from '../../jobs/job-queu
 import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultPurgeService } from './fault-purge.service';
-import { FaultRepository } from './fault-read.repository';
+import { FaultPurgeRepository } from './fault-purge.repository';
 
 describe('FaultPurgeService', () => {
   const config = (over: Partial<FaultConfig> = {}): FaultConfig => ({ ...FaultConfig.fromEnv({ FAULT_TOKEN_SECRET: 'x'.repeat(40) }), purgeBatchSize: 2, ...over });
@@ -34,7 +34,7 @@ describe('FaultPurgeService', () => {
   };
 
   const purgeService = (db: DataSource, clock: Clock, purgeConfig: FaultConfig, jobs = recordingJobs().jobs): FaultPurgeService =>
-    new FaultPurgeService(new FaultRepository(db), new FaultIdempotencyRepository(db), new FaultAccessTokenRepository(db), jobs, clock, purgeConfig);
+    new FaultPurgeService(new FaultPurgeRepository(db), new FaultIdempotencyRepository(db), new FaultAccessTokenRepository(db), jobs, clock, purgeConfig);
 
   it('deletes in batches until a batch comes back short, table by table', async () => {
     const { db, calls } = fakeDb([2, 2, 1, 2, 0, 0]);

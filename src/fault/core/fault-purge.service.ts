@@ -5,7 +5,7 @@ import { FaultConfig } from '../../config/fault.config';
 import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
 import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
-import { FaultRepository } from './fault-read.repository';
+import { FaultPurgeRepository } from './fault-purge.repository';
 
 export interface PurgeResult {
   faults: number;
@@ -33,7 +33,7 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   private readonly single = new SingleRun<PurgeResult>(() => this.run());
 
   constructor(
-    private readonly faults: FaultRepository,
+    private readonly faults: FaultPurgeRepository,
     private readonly idempotency: FaultIdempotencyRepository,
     private readonly accessTokens: FaultAccessTokenRepository,
     private readonly jobs: JobQueue,

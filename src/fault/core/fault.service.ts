@@ -16,7 +16,10 @@ import { FaultCursorCodec } from './fault-cursor';
 import { faultEvent } from './fault-events';
 import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultLifecycleService, isOpenKeyConflict, OPEN_KEY_CONFLICT, ReportOutcome } from './fault-lifecycle.service';
-import { FaultRepository, dateToMicros } from './fault-read.repository';
+import { FaultCommentRepository } from './fault-comment.repository';
+import { FaultLifecycleRepository } from './fault-lifecycle.repository';
+import { dateToMicros } from './fault-list-query';
+import { FaultReadRepository } from './fault-read.repository';
 import { listFilters } from './fault-list-filters';
 import { FaultAnnouncer } from './fault-announcer';
 import { FaultTimelineService, SYSTEM_ACTOR } from '../timeline/fault-timeline.service';
@@ -58,7 +61,9 @@ export class FaultService {
   private readonly cursors: FaultCursorCodec;
 
   constructor(
-    private readonly faults: FaultRepository,
+    private readonly faults: FaultReadRepository,
+    private readonly comments: FaultCommentRepository,
+    private readonly updates: FaultLifecycleRepository,
     private readonly idempotency: FaultIdempotencyRepository,
     private readonly lifecycle: FaultLifecycleService,
     private readonly clock: Clock,
@@ -109,7 +114,7 @@ export class FaultService {
       hasMore && last
         ? this.cursors.encode(customerId, filterHash, { createdAtMicros: last.createdAtMicros, id: last.fault.id, sinceMicros: recentSinceMicros })
         : null;
-    const comments = await this.faults.commentsOf(
+    const comments = await this.comments.commentsOf(
       customerId,
       page.map((row) => row.fault.id),
     );
@@ -165,7 +170,7 @@ export class FaultService {
       });
       return { status: outcome === 'created' ? 201 : 200, body, outcome, replayed: false };
     };
-    if (idempotencyKey === undefined) return this.faults.transaction(report);
+    if (idempotencyKey === undefined) return this.updates.transaction(report);
     const requestHash = createHash('sha256')
       .update(
         JSON.stringify([
@@ -182,7 +187,7 @@ export class FaultService {
         ]),
       )
       .digest('hex');
-    return this.faults.transaction(async (manager) => {
+    return this.updates.transaction(async (manager) => {
       const claim = { customerId, key: idempotencyKey, requestHash, now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) };
       if (!(await this.idempotency.claim(manager, claim))) return this.replay(manager, customerId, idempotencyKey, requestHash);
       const result = await report(manager);
@@ -198,9 +203,9 @@ export class FaultService {
       throw new BadRequestException('Nothing to update: send at least one of severity, message, cause, status, acknowledged');
     }
     this.assertFaultId(faultId);
-    return this.faults.transaction(async (manager) => {
+    return this.updates.transaction(async (manager) => {
       const now = this.clock.now();
-      const fault = await this.faults.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
+      const fault = await this.updates.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
       if (fault === null) throw new NotFoundException('Fault not found');
       const statusBefore = fault.status;
       const acknowledgedBefore = fault.acknowledgedAt !== null;
@@ -225,7 +230,7 @@ export class FaultService {
       }
       fault.updatedAt = now;
       try {
-        await this.faults.update(manager, fault);
+        await this.updates.update(manager, fault);
       } catch (error) {
         // Unresolving a fault whose dedup_key is open in a newer fault: one open fault per key.
         if (isOpenKeyConflict(error)) throw new ConflictException(OPEN_KEY_CONFLICT);
@@ -240,8 +245,8 @@ export class FaultService {
 
   async delete(customerId: string, faultId: string): Promise<void> {
     this.assertFaultId(faultId);
-    await this.faults.transaction(async (manager) => {
-      if (!(await this.faults.delete(customerId, faultId, this.clock.nowSeconds(), manager))) throw new NotFoundException('Fault not found');
+    await this.updates.transaction(async (manager) => {
+      if (!(await this.updates.delete(customerId, faultId, this.clock.nowSeconds(), manager))) throw new NotFoundException('Fault not found');
       await this.events.record(manager, { type: 'fault.deleted', customerId, subject: faultId, data: { fault: { id: faultId } } });
     });
   }
@@ -249,12 +254,12 @@ export class FaultService {
   async addComment(principal: TenantPrincipal, faultId: string, dto: AddFaultCommentDto): Promise<FaultDto> {
     const { customerId } = principal;
     this.assertFaultId(faultId);
-    return this.faults.transaction(async (manager) => {
+    return this.updates.transaction(async (manager) => {
       const now = this.clock.now();
-      const fault = await this.faults.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
+      const fault = await this.updates.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
       if (fault === null) throw new NotFoundException('Fault not found');
       // The fault's row is locked: concurrent comments count one after another, so the cap holds.
-      if ((await this.faults.countComments(manager, customerId, fault.id)) >= this.config.maxComments) {
+      if ((await this.comments.countComments(manager, customerId, fault.id)) >= this.config.maxComments) {
         throw new ConflictException(`A fault carries at most ${this.config.maxComments} comments`);
       }
       const comment = new FaultCommentEntity();
@@ -264,7 +269,7 @@ export class FaultService {
       comment.userId = principal.subject;
       comment.comment = dto.comment;
       comment.createdAt = now;
-      await this.faults.insertComment(manager, comment);
+      await this.comments.insertComment(manager, comment);
       const body = await this.withComments(fault, manager);
       await this.events.record(manager, faultEvent('fault.commented', body));
       await this.timeline.record(manager, fault, 'commented', principal.subject, { comment: dto.comment.slice(0, 200) }, now);
@@ -283,7 +288,7 @@ export class FaultService {
   async dashboard(customerId: string): Promise<FaultDto[]> {
     const now = this.clock.now();
     const faults = await this.faults.dashboardFaults(customerId, new Date(now.getTime() - DAY_MS), Math.floor(now.getTime() / 1000), DASHBOARD_LIMIT);
-    const comments = await this.faults.commentsOf(
+    const comments = await this.comments.commentsOf(
       customerId,
       faults.map((f) => f.id),
     );
@@ -314,7 +319,7 @@ export class FaultService {
   }
 
   private async withComments(fault: FaultEntity, manager?: EntityManager): Promise<FaultDto> {
-    const comments = await this.faults.commentsOf(fault.customerId, [fault.id], manager);
+    const comments = await this.comments.commentsOf(fault.customerId, [fault.id], manager);
     return toFaultDto(fault, comments.get(fault.id) ?? []);
   }
 }

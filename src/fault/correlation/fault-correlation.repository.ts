@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { preparedQueryIn } from '../../database/prepared-query';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRepository } from '../core/fault-read.repository';
+import { FAULT_COLUMNS } from '../core/fault-columns';
+import { FaultRowMapper } from '../core/fault-row.mapper';
 import { AdoptionCandidate, RootCandidate } from './correlation-rules';
 
 /** SQL of topology correlation; every statement scoped to the tenant. */
 @Injectable()
 export class FaultCorrelationRepository {
-  constructor(private readonly faults: FaultRepository) {}
+  constructor(private readonly mapper: FaultRowMapper) {}
 
   /**
    * In one round trip (function fault_correlation_candidates, migration FaultIntelligence): first the
@@ -57,6 +58,6 @@ export class FaultCorrelationRepository {
       `UPDATE faults AS f SET root_fault_id = $3, updated_at = $4 WHERE f.customer_id = $1 AND f.id = ANY($2::varchar[]) RETURNING ${FAULT_COLUMNS}`,
       [customerId, ids, rootFaultId, now],
     );
-    return rows.map((row) => this.faults.mapFault(row));
+    return rows.map((row) => this.mapper.toFault(row));
   }
 }

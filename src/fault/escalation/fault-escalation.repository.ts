@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRepository } from '../core/fault-read.repository';
+import { FAULT_COLUMNS } from '../core/fault-columns';
+import { FaultRowMapper } from '../core/fault-row.mapper';
 import { EscalationPolicyEntity } from './escalation-policy.entity';
 
 const SEVERITY_ORDER = `ARRAY['LOW','WARNING','MEDIUM','HIGH','CRITICAL']::varchar[]`;
@@ -17,7 +18,7 @@ export interface EscalatedFault {
 export class FaultEscalationRepository {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly faults: FaultRepository,
+    private readonly mapper: FaultRowMapper,
   ) {}
 
   findPolicy(customerId: string): Promise<EscalationPolicyEntity | null> {
@@ -54,6 +55,6 @@ export class FaultEscalationRepository {
        RETURNING ${FAULT_COLUMNS}, due.step AS esc_step, due.after_minutes AS esc_after`,
       [now, Math.floor(now.getTime() / 1000), batch],
     );
-    return rows.map((row) => ({ fault: this.faults.mapFault(row), step: Number(row.esc_step), afterMinutes: Number(row.esc_after) }));
+    return rows.map((row) => ({ fault: this.mapper.toFault(row), step: Number(row.esc_step), afterMinutes: Number(row.esc_after) }));
   }
 }

@@ -6,7 +6,7 @@ import { ValidationFailedException } from '../../common/validation';
 import { FaultConfig } from '../../config/fault.config';
 import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
 import { FaultAnnouncer } from '../core/fault-announcer';
-import { FaultRepository } from '../core/fault-read.repository';
+import { FaultLifecycleRepository } from '../core/fault-lifecycle.repository';
 import { registerSweep } from '../scheduled-sweep';
 import { SYSTEM_ACTOR } from '../timeline/fault-timeline.service';
 import { EscalationPolicyDto, EscalationPolicyInputDto, toEscalationPolicyDto } from './dto/escalation.dto';
@@ -24,7 +24,7 @@ export class FaultEscalationService implements OnModuleInit, BeforeApplicationSh
 
   constructor(
     private readonly repository: FaultEscalationRepository,
-    private readonly faults: FaultRepository,
+    private readonly faults: FaultLifecycleRepository,
     private readonly announcer: FaultAnnouncer,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,

@@ -5,7 +5,9 @@ import { Clock } from '../../common/clock';
 import { ListFaultsQueryDto } from '../dto/fault-input.dto';
 import { toFaultDto } from '../dto/fault.dto';
 import { listFilters } from '../core/fault-list-filters';
-import { FaultListFilters, FaultRepository, KeysetPosition, dateToMicros } from '../core/fault-read.repository';
+import { FaultCommentRepository } from '../core/fault-comment.repository';
+import { FaultListFilters, KeysetPosition, dateToMicros } from '../core/fault-list-query';
+import { FaultReadRepository } from '../core/fault-read.repository';
 import { toCsv } from './fault-csv';
 import { FaultCommentEntity } from '../entities/fault-comment.entity';
 
@@ -34,7 +36,8 @@ export function exportFormat(accept: string | undefined): ExportFormat | undefin
 @Injectable()
 export class FaultExportService {
   constructor(
-    private readonly faults: FaultRepository,
+    private readonly faults: FaultReadRepository,
+    private readonly comments: FaultCommentRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -51,7 +54,7 @@ export class FaultExportService {
     let first = true;
     for (;;) {
       const rows = await this.faults.listPage({ customerId, filters, take: EXPORT_PAGE, after, recentSinceMicros, nowSeconds: Math.floor(now.getTime() / 1000) });
-      const comments = format === NDJSON ? await this.faults.commentsOf(customerId, rows.map((r) => r.fault.id)) : new Map<string, FaultCommentEntity[]>();
+      const comments = format === NDJSON ? await this.comments.commentsOf(customerId, rows.map((r) => r.fault.id)) : new Map<string, FaultCommentEntity[]>();
       const dtos = rows.map((row) => toFaultDto(row.fault, comments.get(row.fault.id) ?? []));
       if (format === CSV) yield toCsv(dtos, first);
       else if (dtos.length > 0) yield dtos.map((dto) => `${JSON.stringify(dto)}\n`).join('');

@@ -1,21 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRepository } from '../core/fault-read.repository';
+import { FAULT_COLUMNS } from '../core/fault-columns';
+import { FaultRowMapper } from '../core/fault-row.mapper';
 
 type Row = Record<string, unknown>;
 
 /** SQL of flapping: the reopen history of a (locked) fault, and the claim of faults gone quiet. */
 @Injectable()
 export class FaultFlappingRepository {
-  constructor(private readonly faults: FaultRepository) {}
+  constructor(private readonly mapper: FaultRowMapper) {}
 
   async setState(manager: EntityManager, fault: FaultEntity, reopenedAt: Date[], flapping: boolean, flappingSince: Date | null): Promise<FaultEntity> {
     const [rows]: [Row[], number] = await manager.query(
       `UPDATE faults AS f SET reopened_at = $3::timestamptz[], flapping = $4, flapping_since = $5 WHERE f.customer_id = $1 AND f.id = $2 RETURNING ${FAULT_COLUMNS}`,
       [fault.customerId, fault.id, reopenedAt, flapping, flappingSince],
     );
-    return this.faults.mapFault(rows[0]);
+    return this.mapper.toFault(rows[0]);
   }
 
   /**
@@ -32,6 +33,6 @@ export class FaultFlappingRepository {
        RETURNING ${FAULT_COLUMNS}`,
       [quietSince, now, batch],
     );
-    return rows.map((row) => this.faults.mapFault(row));
+    return rows.map((row) => this.mapper.toFault(row));
   }
 }

@@ -6,7 +6,7 @@ import { FaultConfig } from '../../config/fault.config';
 import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
 import { FaultEntity } from '../entities/fault.entity';
 import { FaultAnnouncer } from '../core/fault-announcer';
-import { FaultRepository } from '../core/fault-read.repository';
+import { FaultLifecycleRepository } from '../core/fault-lifecycle.repository';
 import { registerSweep } from '../scheduled-sweep';
 import { SYSTEM_ACTOR } from '../timeline/fault-timeline.service';
 import { afterReopen } from './flapping-rules';
@@ -25,7 +25,7 @@ export class FaultFlappingService implements OnModuleInit, BeforeApplicationShut
 
   constructor(
     private readonly repository: FaultFlappingRepository,
-    private readonly faults: FaultRepository,
+    private readonly faults: FaultLifecycleRepository,
     private readonly announcer: FaultAnnouncer,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,

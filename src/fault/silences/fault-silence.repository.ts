@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { lockTenantScope } from '../../database/tenant-lock';
 import { FaultSilenceEntity } from '../entities/fault-silence.entity';
 
-/** Storage of silences; every method takes the tenant. Matching at report time is in FaultRepository.upsertReport. */
+/** Storage of silences; every method takes the tenant. Matching at report time is in FaultReportRepository.upsertReport. */
 @Injectable()
 export class FaultSilenceRepository {
   constructor(private readonly dataSource: DataSource) {}

@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock';
 import { FAULT_ID_PATTERN } from '../../common/ids';
 import { toApiTimestamp } from '../../common/timestamps';
 import { SEVERITY_RANK, type FaultSeverity } from '../entities/fault.entity';
-import { FaultRepository } from '../core/fault-read.repository';
+import { FaultReadRepository } from '../core/fault-read.repository';
 import { TimelineDto, TimelineQueryDto, toTimelineEntryDto } from './dto/timeline.dto';
 import { TimelineKind } from './fault-timeline.entity';
 import { FaultTimelineRepository } from './fault-timeline.repository';
@@ -26,7 +26,7 @@ export interface TimelineFault {
 export class FaultTimelineService {
   constructor(
     private readonly timeline: FaultTimelineRepository,
-    private readonly faults: FaultRepository,
+    private readonly faults: FaultReadRepository,
     private readonly clock: Clock,
   ) {}
 

@@ -1,0 +1,12 @@
+/** A row of hand-written fault SQL, selected with FAULT_COLUMNS (list pages add created_at_micros). */
+export type FaultRow = Record<string, unknown> & { created_at_micros?: string };
+
+/** The columns every fault read selects (`f` is the faults row), for the rooms of fault/ that write their own SQL too. */
+export const FAULT_COLUMNS =
+  'f.id, f.customer_id, f.resource_id, f.microservice_id, f.type, f.status, f.severity, f.message, f.cause, ' +
+  'f.resource_ancestry_path, f.created_at, f.updated_at, f.resolved_at, f.ttl, f.dedup_key, f.occurrences, ' +
+  // NULL on rows older than the lifecycle columns (added without a table rewrite): never repeated, so created_at.
+  'coalesce(f.last_occurred_at, f.created_at) AS last_occurred_at, f.acknowledged_at, f.acknowledged_by, f.silenced, ' +
+  'f.root_fault_id, f.flapping, f.flapping_since, f.reopened_at, f.escalation_step, f.escalation_base_at, ' +
+  // symptom_count: one probe of the partial index faults_customer_root_created_idx (empty for most faults).
+  '(SELECT count(*) FROM faults sx WHERE sx.customer_id = f.customer_id AND sx.root_fault_id = f.id)::int AS symptom_count';
