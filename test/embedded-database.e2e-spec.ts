@@ -7,7 +7,7 @@ import net from 'node:net';
 import { freePort } from '../src/common/free-port';
 import { DatabaseConfig } from '../src/config/database.config';
 import { createDataDir } from '../src/config/dev-secret';
-import { EmbeddedPostgresError } from '../src/database/embedded-postgres';
+import { EmbeddedPostgresError } from '../src/database/embedded/embedded-postgres';
 import { openDatabase } from '../src/database/open-database';
 import { spawnService } from './support/spawn-service';
 

@@ -1,7 +1,7 @@
 import { readOrCreateDevSecret } from '../config/dev-secret';
 import { DatabaseConfig } from '../config/database.config';
 import { checkDatabaseUrl } from './database-url-check';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { startEmbeddedPostgres } from './embedded/embedded-postgres';
 
 export interface DatabaseLocation {
   url: string;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDataSource } from '../../ormconfig';
 import { DatabaseConfig } from '../../src/config/database.config';
-import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/database/embedded/embedded-postgres';
 import { runMigrationsLocked } from '../../src/database/run-migrations';
 import { freePort } from '../../src/common/free-port';
 import { TestApp, startTestApp } from '../support/test-app';
