@@ -56,6 +56,8 @@ const importRules = [
       ...KIND_RULES.map((kind) => ({ files: kind.files(dirs), rules: { 'no-restricted-imports': restrict(...common, ...kind.patterns) } })),
     ];
   }),
+  // Benchmarks share the tests' helpers (free ports, the engines they start, HAProxy's configuration), never a test itself.
+  { files: ['bench/**/*.ts'], rules: { 'no-restricted-imports': restrict(['^(\\.\\./)+test/(?!support/)', 'bench/ may import test/support/ (helpers and engines), never a spec.']) } },
   // Exceptions, last so they win: specs may use test helpers.
   { files: ['src/**/*.spec.ts'], rules: { 'no-restricted-imports': 'off' } },
 ];

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../src/common/free-port';
+import { freePort } from '../test/support/free-port';
 import { runLoad, LoadResult } from './load';
 import type { SectionContext, SectionResult } from './sections';
 import { BenchService, cpuMs, errorLines, fmt, mid, startService, stopChild } from './service';

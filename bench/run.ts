@@ -32,7 +32,7 @@ import { LoadResult, runLoad } from './load';
 import { measureTokenVerification } from './token-cost';
 import { isSection, runSections, SectionContext, SECTIONS } from './sections';
 import { waitReady } from './service';
-import { freePort } from '../src/common/free-port';
+import { freePort } from '../test/support/free-port';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../src/common/free-port';
+import { freePort } from '../test/support/free-port';
 
 export const ROOT = path.resolve(__dirname, '..');
 

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../src/common/free-port';
+import { freePort } from './support/free-port';
 import { TestApp, startTestApp } from './support/test-app';
 import { TEST_JWT_SECRET } from './support/env';
 import { newTenant, userToken } from './support/tokens';

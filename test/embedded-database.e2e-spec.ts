@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import net from 'node:net';
-import { freePort } from '../src/common/free-port';
+import { freePort } from './support/free-port';
 import { DatabaseConfig } from '../src/config/database.config';
 import { createDataDir } from '../src/config/dev-secret';
 import { EmbeddedPostgresError } from '../src/database/embedded/embedded-postgres';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../src/common/free-port';
+import { freePort } from './support/free-port';
 import { checkDatabaseUrl } from '../src/database/database-url-check';
 
 const ROOT = path.resolve(__dirname, '..');

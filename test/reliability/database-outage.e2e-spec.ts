@@ -5,7 +5,7 @@ import { createDataSource } from '../../ormconfig';
 import { DatabaseConfig } from '../../src/config/database.config';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/database/embedded/embedded-postgres';
 import { runMigrationsLocked } from '../../src/database/run-migrations';
-import { freePort } from '../../src/common/free-port';
+import { freePort } from '../support/free-port';
 import { TestApp, startTestApp } from '../support/test-app';
 import { newTenant, userToken } from '../support/tokens';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/common/free-port';
+import { freePort } from '../support/free-port';
 import { SpawnedService, spawnService } from '../support/spawn-service';
 import { newTenant, userToken } from '../support/tokens';
 import { waitFor } from '../support/wait-for';

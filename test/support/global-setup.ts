@@ -6,7 +6,7 @@ import { createDataSource } from '../../ormconfig';
 import { DatabaseConfig } from '../../src/config/database.config';
 import { openDatabase } from '../../src/database/open-database';
 import { runMigrationsLocked } from '../../src/database/run-migrations';
-import { freePort } from '../../src/common/free-port';
+import { freePort } from './free-port';
 import { useTemporaryDataDir } from './data-dir';
 import { PgBouncer, ensurePgBouncer, startPgBouncer } from './pgbouncer';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/common/free-port';
+import { freePort } from './free-port';
 
 /** Debian's PgBouncer (1.18 on bookworm): found on PATH or in /usr/sbin, or installed with apt-get when running as root. */
 export function ensurePgBouncer(): string {

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/common/free-port';
+import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
 /**

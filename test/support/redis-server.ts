@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { freePort } from '../../src/common/free-port';
+import { freePort } from './free-port';
 
 /**
  * `redis-server` for the shared rate-limit tests: found on PATH, or installed with apt-get when

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../src/common/free-port';
+import { freePort } from './free-port';
 import { appendLogs } from './secret-ledger';
 
 const ROOT = path.resolve(__dirname, '..', '..');
