@@ -23,7 +23,7 @@ import { FAULT_COMMENTS_SQL } from '../src/fault/core/fault-comment.repository';
 import { buildListPageSql, dateToMicros } from '../src/fault/core/fault-list-query';
 import { DASHBOARD_LIMIT } from '../src/fault/core/fault.service';
 import { ACCESS_TOKEN_BY_CODE_SQL } from '../src/fault/dashboard-access/fault-access-token.repository';
-import { VAULT_METADATA_SQL } from '../src/vault/vault.repository';
+import { VAULT_METADATA_SQL } from '../src/vault/items/vault-item.repository';
 
 interface VaultRow {
   id: string;

@@ -22,8 +22,8 @@ import { ENTITIES } from '../src/entities';
 import { EnvelopeCrypto } from '../src/kms/envelope';
 import { LocalKeyRingProvider } from '../src/kms/local-key-ring.provider';
 import { newVaultId } from '../src/common/ids';
-import { rewrapVault } from '../src/vault/rewrap';
-import { migrateToTenantKeys } from '../src/vault/tenant-key-migration';
+import { rewrapVault } from '../src/vault/keys/rewrap';
+import { migrateToTenantKeys } from '../src/vault/keys/tenant-key-migration';
 
 const DB = 'vault_rotation_bench';
 const key = (id: string) => ({ id, material: randomBytes(32) });

@@ -8,7 +8,7 @@
  */
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
 import { ENTITIES } from '../src/entities';
-import { rewrapVault } from '../src/vault/rewrap';
+import { rewrapVault } from '../src/vault/keys/rewrap';
 import { rewrapWebhookSecrets } from '../src/webhooks/webhook-secret-rewrap';
 import { vaultBatchCli } from './vault-batch-cli';
 

@@ -7,7 +7,7 @@
  */
 import { runCli, withDataSource } from '../src/database/cli/with-data-source';
 import { ENTITIES } from '../src/entities';
-import { migrateToTenantKeys } from '../src/vault/tenant-key-migration';
+import { migrateToTenantKeys } from '../src/vault/keys/tenant-key-migration';
 import { vaultBatchCli } from './vault-batch-cli';
 
 runCli('vault:tenant-keys', async () => {

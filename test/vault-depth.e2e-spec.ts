@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Client } from 'pg';
 import { Clock } from '../src/common/clock';
-import { VaultPurgeService } from '../src/vault/vault-purge.service';
+import { VaultPurgeService } from '../src/vault/lifecycle/vault-purge.service';
 import { recordSecret } from './support/secret-ledger';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';

@@ -8,7 +8,7 @@ import { DatabaseConfig } from '../src/config/database.config';
 import { KmsConfig } from '../src/config/kms.config';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { createKmsProvider } from '../src/kms/kms.factory';
-import { rewrapVault } from '../src/vault/rewrap';
+import { rewrapVault } from '../src/vault/keys/rewrap';
 import { WebhookEntity } from '../src/webhooks/entities/webhook.entity';
 import { WebhookSecretBox } from '../src/webhooks/webhook-secret-box';
 import { recordSecret } from './support/secret-ledger';

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { Clock } from '../src/common/clock';
-import { VaultRepository } from '../src/vault/vault.repository';
+import { VaultItemRepository } from '../src/vault/items/vault-item.repository';
 import { recordSecret } from './support/secret-ledger';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';
@@ -171,8 +171,8 @@ describe('Workflows Vault API', () => {
       expect(res.status).toBe(200);
       expect(res.body.map((i: { id: string }) => i.id)).toEqual([soon.body.id]);
       // A metadata read: no sealed value, wrapped key or key hash leaves the database for it.
-      const rows = await t.app.get(VaultRepository).listExpiring(tenant, new Date(), new Date(Date.now() + 7 * 86_400_000));
-      const metadata = await t.app.get(VaultRepository).findById(tenant, soon.body.id);
+      const rows = await t.app.get(VaultItemRepository).listExpiring(tenant, new Date(), new Date(Date.now() + 7 * 86_400_000));
+      const metadata = await t.app.get(VaultItemRepository).findById(tenant, soon.body.id);
       expect(rows.map((r) => Object.keys(r).sort())).toEqual([Object.keys(metadata!).sort()]);
       for (const sealed of ['ciphertext', 'wrappedKey', 'apiKeyHash']) expect(Object.keys(rows[0])).not.toContain(sealed);
       expect((await t.request('GET', '/workflows/vault?expiring_within_days=-1', { token: fresh })).status).toBe(400);

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { Clock } from '../src/common/clock';
-import { VaultExpiryReminders } from '../src/vault/vault-expiry-reminders';
+import { VaultExpiryReminders } from '../src/vault/lifecycle/vault-expiry-reminders';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, userToken } from './support/tokens';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { USER_SCOPES } from '../common/scopes';
-import { VaultService } from '../vault/vault.service';
+import { VaultItemsService } from '../vault';
 
 /**
  * Creates vault items through the vault service itself, so each value is
@@ -18,7 +18,7 @@ export async function seedVaultItems(
   total: number,
   progress?: (done: number, total: number) => void,
 ): Promise<number> {
-  const vault = app.get(VaultService);
+  const vault = app.get(VaultItemsService);
   const principal: Principal = { kind: 'user', subject: 'seed', customerId, scopes: new Set(USER_SCOPES) };
   const existing = new Set(
     (await dataSource.query<Array<{ name: string }>>(`SELECT name FROM vault_item WHERE customer_id = $1 AND name LIKE 'seed-secret-%'`, [customerId])).map((r) => r.name),

@@ -8,7 +8,7 @@ import { SingleRun } from '../common/single-run';
 import { ValidationFailedException } from '../common/validation';
 import { TenantsConfig } from '../config/tenants.config';
 import { JobQueue, QueueDefinition } from '../jobs/job-queue';
-import { VaultTenantKeysService } from '../vault/vault-tenant-keys.service';
+import { VaultTenantKeysService } from '../vault';
 import { TenantOffboardingDto, toTenantOffboardingDto } from './dto/tenant-offboarding.dto';
 import { OFFBOARDING_STEPS, TenantOffboardingRepository } from './tenant-offboarding.repository';
 

@@ -5,7 +5,7 @@ import { ServicePrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors } from '../common/api-error-responses';
 import { NoStore } from '../common/cache-control';
 import { ApiKeyVerificationDto, ResolvedVaultSecretsDto, ResolveVaultSecretsDto, VerifyApiKeyDto } from './dto/internal-vault.dto';
-import { VaultService } from './vault.service';
+import { VaultRunnerService } from './runner/vault-runner.service';
 
 /** Service-to-service: the workflow runner uses vault items here (service tokens with `vault:use`). */
 @ApiTags('vault (internal)')
@@ -13,7 +13,7 @@ import { VaultService } from './vault.service';
 @Auth({ service: ['vault:use'] })
 @Controller('internal/vault')
 export class InternalVaultController {
-  constructor(private readonly vault: VaultService) {}
+  constructor(private readonly vault: VaultRunnerService) {}
 
   /** The decrypted values of up to 100 of a tenant's items, all or nothing. */
   @Post('resolve')

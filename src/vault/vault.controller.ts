@@ -24,9 +24,11 @@ import {
 import { CreatedVaultItemDto, DeletedVaultItemDto, VaultItemDto } from './dto/vault-item.dto';
 import { VaultItemVersionDto } from './dto/vault-item-version.dto';
 import { CreateVaultItemDto, ListTenantVaultEventsQueryDto, ListVaultEventsQueryDto, ListVaultItemsQueryDto, RotateApiKeyDto, UpdateVaultItemDto } from './dto/vault-item-input.dto';
+import { VaultAuditService } from './audit/vault-audit.service';
+import { VaultItemsService } from './items/vault-items.service';
+import { VaultVersionsService } from './versions/vault-versions.service';
 
 const NDJSON = 'application/x-ndjson';
-import { VaultService } from './vault.service';
 
 /** The tenant's vault: metadata only — values go in, never come back out. */
 const VaultIdParam = (): MethodDecorator => ApiParam({ name: 'vaultId', description: 'A vault item `id` (`vlt_…`), e.g. from createVaultItem or listVaultItems' });
@@ -37,7 +39,11 @@ const INVALID_EXPIRY = [{ field: 'expires_at', message: 'expires_at must be in t
 @ApiDatabaseUnavailable(', or (writes) the KMS key failed its startup check')
 @Controller('workflows/vault')
 export class VaultController {
-  constructor(private readonly vault: VaultService) {}
+  constructor(
+    private readonly vault: VaultItemsService,
+    private readonly versions: VaultVersionsService,
+    private readonly audit: VaultAuditService,
+  ) {}
 
   /**
    * All of the tenant's items, newest first; with `expiring_within_days`, those about to expire, soonest first;
@@ -84,8 +90,8 @@ export class VaultController {
     @Query() query: ListTenantVaultEventsQueryDto,
     @Headers('accept') accept: string | undefined,
   ): Promise<VaultEventPageDto> | StreamableFile {
-    if (accept?.toLowerCase().includes(NDJSON)) return new StreamableFile(boundedReadable(this.vault.exportTenantEvents(principal, query)), { type: NDJSON });
-    return this.vault.tenantEvents(principal, query);
+    if (accept?.toLowerCase().includes(NDJSON)) return new StreamableFile(boundedReadable(this.audit.exportTenantEvents(principal, query)), { type: NDJSON });
+    return this.audit.tenantEvents(principal, query);
   }
 
   @Get(':vaultId')
@@ -128,7 +134,7 @@ export class VaultController {
   @ApiOkResponse({ type: [VaultItemVersionDto] })
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
   listVaultItemVersions(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string): Promise<VaultItemVersionDto[]> {
-    return this.vault.listVersions(principal, vaultId);
+    return this.versions.listVersions(principal, vaultId);
   }
 
   /** Makes an older version's value current again, as a new version (the history is kept). */
@@ -142,7 +148,7 @@ export class VaultController {
   @ApiError(404, VERSION_NOT_FOUND)
   @ApiError(409, VALUE_REPLACED)
   restoreVaultItemVersion(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string, @Param('version') version: string): Promise<VaultItemDto> {
-    return this.vault.restoreVersion(principal, vaultId, version);
+    return this.versions.restoreVersion(principal, vaultId, version);
   }
 
   /** Brings back a deleted item inside its recovery window; its name was kept for it. Needs VAULT_RECOVERY_DAYS > 0 (with the default 0 a delete is permanent and this answers 404). */
@@ -180,6 +186,6 @@ export class VaultController {
   @ApiValidationError('Invalid query parameter or cursor', [{ field: 'limit', message: 'limit must not be greater than 100' }])
   @ApiError(404, VAULT_ITEM_NOT_FOUND)
   listVaultItemEvents(@CurrentTenant() principal: TenantPrincipal, @Param('vaultId') vaultId: string, @Query() query: ListVaultEventsQueryDto): Promise<VaultEventPageDto> {
-    return this.vault.events(principal, vaultId, query);
+    return this.audit.events(principal, vaultId, query);
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { toApiTimestamp } from '../../common/timestamps';
-import { VersionInfo } from '../vault.repository';
+import { VersionInfo } from '../versions/vault-version.repository';
 
 /** One kept version of a secret's value (the value itself is never returned). */
 export class VaultItemVersionDto {

@@ -92,3 +92,23 @@ export class VaultItem {
 
 /** An item's metadata only (no sealed value, no wrapped key, no hash): what reads and responses need. */
 export type VaultItemMetadata = Pick<VaultItem, 'id' | 'customerId' | 'name' | 'kind' | 'version' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'lastUsedAt' | 'deletedAt' | 'purgeAt'>;
+
+/**
+ * The metadata fields of an item (an entity from rowMapper carries every column's property, the
+ * unselected ones unset): what metadata reads hand on, so no sealed-value field travels even empty.
+ */
+export function vaultItemMetadata(item: VaultItemMetadata): VaultItemMetadata {
+  return {
+    id: item.id,
+    customerId: item.customerId,
+    name: item.name,
+    kind: item.kind,
+    version: item.version,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    expiresAt: item.expiresAt,
+    lastUsedAt: item.lastUsedAt,
+    deletedAt: item.deletedAt,
+    purgeAt: item.purgeAt,
+  };
+}

@@ -1,24 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { returnedRows } from '../database/affected-rows';
-import { VaultItemMetadata } from './entities/vault-item.entity';
-
-interface ExpiringRow {
-  id: string;
-  customer_id: string;
-  name: string;
-  kind: VaultItemMetadata['kind'];
-  created_at: Date;
-  updated_at: Date;
-  expires_at: Date;
-  last_used_at: Date | null;
-  version: number;
-}
+import { returnedRows } from '../../database/affected-rows';
+import { RowMapper, rowMapper } from '../../database/row-mapper';
+import { VaultItem, VaultItemMetadata, vaultItemMetadata } from '../entities/vault-item.entity';
+import { METADATA_COLUMNS } from '../items/vault-item.repository';
 
 /** Items near or past expiry, and the ledger of reminders sent (one per item, horizon and expiry). */
 @Injectable()
 export class VaultExpiryRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly toItem: RowMapper<VaultItem>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.toItem = rowMapper(dataSource, VaultItem);
+  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
@@ -26,24 +20,12 @@ export class VaultExpiryRepository {
 
   /** Every tenant's items expiring between `from` and `to` (metadata only). */
   async expiringBetween(from: Date, to: Date, limit: number): Promise<VaultItemMetadata[]> {
-    const rows = await this.dataSource.query<ExpiringRow[]>(
-      `SELECT id, customer_id, name, kind, version, created_at, updated_at, expires_at, last_used_at FROM vault_item
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT ${METADATA_COLUMNS} FROM vault_item
        WHERE expires_at > $1 AND expires_at <= $2 AND deleted_at IS NULL ORDER BY expires_at LIMIT $3`,
       [from, to, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      customerId: r.customer_id,
-      name: r.name,
-      kind: r.kind,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-      expiresAt: r.expires_at,
-      lastUsedAt: r.last_used_at,
-      version: r.version,
-      deletedAt: null,
-      purgeAt: null,
-    }));
+    return rows.map((r) => vaultItemMetadata(this.toItem(r)));
   }
 
   /** Claims a reminder; false when it was sent already (by this or another instance). */

@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { SingleRun } from '../common/single-run';
-import { VaultConfig } from '../config/vault.config';
-import { JobQueue, QueueDefinition } from '../jobs/job-queue';
-import { VaultRepository } from './vault.repository';
+import { Clock } from '../../common/clock';
+import { SingleRun } from '../../common/single-run';
+import { VaultConfig } from '../../config/vault.config';
+import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
+import { VaultPurgeRepository } from './vault-purge.repository';
 
 /** The purge's scheduled job (VAULT_PURGE_SCHEDULE): one waiting at most; a failed run is retried twice. */
 export const VAULT_PURGE_QUEUE: QueueDefinition = { name: 'vault-purge', policy: 'short', retryLimit: 2, expireInSeconds: 900 };
@@ -23,7 +23,7 @@ export class VaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   private readonly single = new SingleRun<number>(() => this.run());
 
   constructor(
-    private readonly repo: VaultRepository,
+    private readonly repo: VaultPurgeRepository,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly config: VaultConfig,

@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { EventsConfig } from '../config/events.config';
-import { EventsService } from '../events';
-import { JobQueue } from '../jobs/job-queue';
-import { toVaultItemDto } from './dto/vault-item.dto';
-import { VaultItemMetadata } from './entities/vault-item.entity';
+import { Clock } from '../../common/clock';
+import { EventsConfig } from '../../config/events.config';
+import { EventsService } from '../../events';
+import { JobQueue } from '../../jobs/job-queue';
+import { toVaultItemDto } from '../dto/vault-item.dto';
+import { VaultItemMetadata } from '../entities/vault-item.entity';
 import { VaultExpiryRepository } from './vault-expiry.repository';
 
 export const VAULT_EXPIRY_QUEUE = { name: 'vault-expiry-reminders', policy: 'short' as const, retryLimit: 3, expireInSeconds: 600 };

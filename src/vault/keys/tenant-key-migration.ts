@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
-import { EnvelopeCrypto } from '../kms/envelope';
-import { KmsKeyChecker } from '../kms/kms-key-check';
-import { KmsProvider } from '../kms/kms-provider.interface';
+import { EnvelopeCrypto } from '../../kms/envelope';
+import { KmsKeyChecker } from '../../kms/kms-key-check';
+import { KmsProvider } from '../../kms/kms-provider.interface';
 import { TenantKeyRepository } from './tenant-key.repository';
 import { TenantKeyDestroyedError, TenantKeyStore } from './tenant-keys';
-import { LegacySealedRow, VaultRepository, WrappedKeyPosition } from './vault.repository';
+import { LegacySealedRow, ResealedValue, VaultKeyMaintenanceRepository, WrappedKeyPosition } from './vault-key-maintenance.repository';
 import { sealedValue } from './sealed-value';
 
 export interface TenantKeyMigrationOptions {
@@ -45,7 +45,7 @@ export interface TenantKeyMigrationResult extends TenantKeyMigrationProgress {
 export async function migrateToTenantKeys(dataSource: DataSource, kms: KmsProvider, options: TenantKeyMigrationOptions): Promise<TenantKeyMigrationResult> {
   await new KmsKeyChecker(dataSource, kms).verify();
   const envelope = new EnvelopeCrypto(kms);
-  const vault = new VaultRepository(dataSource);
+  const vault = new VaultKeyMaintenanceRepository(dataSource);
   const tenantKeys = new TenantKeyStore(new TenantKeyRepository(dataSource), kms, { ttlMs: 60_000, maxEntries: 1000 });
   const progress: TenantKeyMigrationProgress = { total: await vault.countNotOnTenantKeys(), migrated: 0, skipped: 0, failed: 0, offboarded: 0, batches: 0 };
   const failedIds: string[] = [];
@@ -58,7 +58,7 @@ export async function migrateToTenantKeys(dataSource: DataSource, kms: KmsProvid
         if (rows.length === 0) break;
         const last = rows[rows.length - 1];
         after = { id: last.id, version: source === 'current' ? 0 : last.version };
-        const updates: Parameters<VaultRepository['replaceSealed']>[0] = [];
+        const updates: Array<{ row: LegacySealedRow; sealed: ResealedValue }> = [];
         for (const row of rows) {
           try {
             updates.push({ row, sealed: await reseal(envelope, tenantKeys, row) });
@@ -85,7 +85,7 @@ export async function migrateToTenantKeys(dataSource: DataSource, kms: KmsProvid
   }
 }
 
-async function reseal(envelope: EnvelopeCrypto, tenantKeys: TenantKeyStore, row: LegacySealedRow): Promise<Parameters<VaultRepository['replaceSealed']>[0][number]['sealed']> {
+async function reseal(envelope: EnvelopeCrypto, tenantKeys: TenantKeyStore, row: LegacySealedRow): Promise<ResealedValue> {
   const binding = { tenant: row.customerId, item: row.id, version: row.version };
   // Opened first: a tenant key is created only for a tenant whose values this provider opens.
   const value = await envelope.open(sealedValue(row.encFormat, row.kmsProvider, row.kmsKeyId, row.kmsKeyVersion, row.wrappedKey, row.ciphertext), binding);

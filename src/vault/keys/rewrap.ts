@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
-import { EnvelopeCrypto } from '../kms/envelope';
-import { KmsKeyChecker } from '../kms/kms-key-check';
-import { KmsProvider, WrappedKey } from '../kms/kms-provider.interface';
+import { EnvelopeCrypto } from '../../kms/envelope';
+import { KmsKeyChecker } from '../../kms/kms-key-check';
+import { KmsProvider, WrappedKey } from '../../kms/kms-provider.interface';
 import { TenantKeyRepository } from './tenant-key.repository';
 import { tenantKeyContext } from './tenant-keys';
-import { VaultRepository, WrappedKeyPosition, WrappedKeyRow } from './vault.repository';
+import { VaultKeyMaintenanceRepository, WrappedKeyPosition, WrappedKeyRow } from './vault-key-maintenance.repository';
 
 export interface RewrapOptions {
   batchSize: number;
@@ -46,7 +46,7 @@ export async function rewrapVault(dataSource: DataSource, kms: KmsProvider, opti
   await new KmsKeyChecker(dataSource, kms).verify();
   const active = kms.activeKey();
   const envelope = new EnvelopeCrypto(kms);
-  const vault = new VaultRepository(dataSource);
+  const vault = new VaultKeyMaintenanceRepository(dataSource);
   const tenantKeyRepo = new TenantKeyRepository(dataSource);
   // Values on tenant keys (format 3) are reached through their tenant's key: one re-wrap per tenant, not per value.
   const count = (await vault.countNotOnKey(active)) + (await tenantKeyRepo.countNotOnKey(active));

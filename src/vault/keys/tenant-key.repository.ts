@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '../database/affected-rows';
-import { KeyRef, KmsProviderName, WrappedKey } from '../kms/kms-provider.interface';
+import { affectedRows } from '../../database/affected-rows';
+import { KeyRef, KmsProviderName, WrappedKey } from '../../kms/kms-provider.interface';
 
 /** A tenant key as stored: wrapped by the KMS provider, or destroyed (no bytes left). */
 export interface StoredTenantKey {

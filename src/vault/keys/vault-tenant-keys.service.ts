@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { OffboardedTenants } from '../auth/offboarded-tenants';
-import { VaultConfig } from '../config/vault.config';
-import { KMS_PROVIDER, KmsProvider } from '../kms/kms-provider.interface';
+import { OffboardedTenants } from '../../auth/offboarded-tenants';
+import { VaultConfig } from '../../config/vault.config';
+import { KMS_PROVIDER, KmsProvider } from '../../kms/kms-provider.interface';
 import { TenantKeyRepository } from './tenant-key.repository';
 import { TenantKeyStore } from './tenant-keys';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { toBase62 } from '../common/base62';
-import { EnvelopeError, TenantKeyMaterial } from '../kms/envelope';
-import { KeyContext, KmsKeyError, KmsProvider } from '../kms/kms-provider.interface';
+import { toBase62 } from '../../common/base62';
+import { EnvelopeError, TenantKeyMaterial } from '../../kms/envelope';
+import { KeyContext, KmsKeyError, KmsProvider } from '../../kms/kms-provider.interface';
 import { StoredTenantKey, TenantKeyRepository } from './tenant-key.repository';
 
 /** The KMS context a tenant key is wrapped under: its tenant, and the key's own id. */

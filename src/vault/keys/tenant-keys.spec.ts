@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { EnvelopeCrypto, EnvelopeError } from '../kms/envelope';
-import { LocalKeyRingProvider } from '../kms/local-key-ring.provider';
-import { KeyContext, WrappedKey } from '../kms/kms-provider.interface';
+import { EnvelopeCrypto, EnvelopeError } from '../../kms/envelope';
+import { LocalKeyRingProvider } from '../../kms/local-key-ring.provider';
+import { KeyContext, WrappedKey } from '../../kms/kms-provider.interface';
 import { StoredTenantKey, TenantKeyRepository } from './tenant-key.repository';
 import { TenantKeyDestroyedError, TenantKeyStore } from './tenant-keys';
 

@@ -1,5 +1,5 @@
-import { SealedValue, TENANT_KEY_PROVIDER } from '../kms/envelope';
-import { KmsProviderName } from '../kms/kms-provider.interface';
+import { SealedValue, TENANT_KEY_PROVIDER } from '../../kms/envelope';
+import { KmsProviderName } from '../../kms/kms-provider.interface';
 
 /** A stored value's columns as a sealed value (formats 1–3). */
 export function sealedValue(format: number, provider: string, keyId: string, keyVersion: string, wrapped: Buffer, ciphertext: Buffer): SealedValue {
