@@ -12,89 +12,23 @@
  * cannot show scaling (there is no idle core for a second instance to use): the figures say what the
  * balancer and the extra processes cost here, not what three instances give on hosts of their own.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
+import { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { freePort } from '../test/support/free-port';
+import { Haproxy, ensureHaproxy, startHaproxy } from '../test/support/haproxy';
 import { runLoad, LoadResult } from './load';
 import type { SectionContext, SectionResult } from './sections';
-import { BenchService, cpuMs, errorLines, fmt, mid, startService, stopChild } from './service';
+import { BenchService, cpuMs, errorLines, fmt, mid, startService } from './service';
 
 const CASES = ['POST /fault', 'POST /fault (new dedup_key each: creates)', 'POST /fault (dedup_key merging into 1 of 1,000 open faults)'];
-
-interface Balancer {
-  url: string;
-  pid: number;
-  close(): Promise<void>;
-}
 
 /** One run, with the CPU time per request of the three instances together and of the balancers. */
 type Run = LoadResult & { serviceCpuUsPerRequest: number; haproxyCpuUsPerRequest: number };
 
-function haproxyBinary(): string {
-  const onPath = spawnSync('which', ['haproxy'], { encoding: 'utf8' }).stdout.trim();
-  if (onPath !== '') return onPath;
-  if (fs.existsSync('/usr/sbin/haproxy')) return '/usr/sbin/haproxy';
-  throw new Error('instances: haproxy is not installed (apt-get install -y haproxy)');
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** HAProxy on 127.0.0.1 balancing round-robin over `backends` (base URLs), as test/support/haproxy.ts configures it. */
-async function startHaproxy(backends: string[], track: (child: ChildProcess) => void): Promise<Balancer> {
-  const binary = haproxyBinary();
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-haproxy-'));
-  const config = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(
-    config,
-    [
-      'global',
-      '  maxconn 4000',
-      'defaults',
-      '  mode http',
-      '  option http-keep-alive',
-      '  timeout connect 2s',
-      '  timeout client 60s',
-      '  timeout server 60s',
-      'frontend api',
-      `  bind 127.0.0.1:${port}`,
-      '  default_backend instances',
-      'backend instances',
-      '  balance roundrobin',
-      ...backends.map((b, i) => `  server s${i} ${new URL(b).host}`),
-      '',
-    ].join('\n'),
-  );
-  const check = spawnSync(binary, ['-c', '-f', config], { encoding: 'utf8' });
-  if (check.status !== 0) throw new Error(`haproxy rejected its configuration: ${check.stdout}${check.stderr}`);
-  const child = spawn(binary, ['-db', '-f', config], { stdio: 'ignore' });
-  track(child);
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited with code ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('haproxy did not start within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    close: async () => {
-      await stopChild(child);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** HAProxy balancing round-robin over `backends`, configured as the tests' (test/support/haproxy.ts). */
+async function startBalancer(backends: string[], track: (child: ChildProcess) => void): Promise<Haproxy> {
+  const haproxy = ensureHaproxy();
+  if ('skip' in haproxy) throw new Error('instances: haproxy is not installed and could not be (apt-get install -y haproxy)');
+  return startHaproxy(haproxy.binary, backends, track);
 }
 
 const medianOf = (runs: Run[]): Run => ({
@@ -118,11 +52,11 @@ export async function measureInstances(ctx: SectionContext): Promise<SectionResu
     return c;
   });
   const services: BenchService[] = [];
-  const balancers: Balancer[] = [];
+  const balancers: Haproxy[] = [];
   try {
     for (let i = 0; i < 3; i++) services.push(await startService(ctx.serviceArgs, ctx.serviceEnv, ctx.track));
-    balancers.push(await startHaproxy([services[0].url], ctx.track));
-    balancers.push(await startHaproxy(services.map((s) => s.url), ctx.track));
+    balancers.push(await startBalancer([services[0].url], ctx.track));
+    balancers.push(await startBalancer(services.map((s) => s.url), ctx.track));
     const targets = [
       { name: 'one instance, direct', url: services[0].url },
       { name: 'one instance behind HAProxy', url: balancers[0].url },

@@ -1,26 +1,13 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { acceptsTcp, ensureDebianPackage } from './engines';
 import { freePort } from './free-port';
 
-/**
- * `nats-server` for the event-bus tests: found on PATH, or installed with apt-get when running as
- * root (Debian package `nats-server`), as the browser and PKCS#11 tests do with theirs.
- */
+/** `nats-server` for the event-bus tests (Debian package `nats-server`; see ensureDebianPackage). */
 export function ensureNatsServer(): { binary: string } | { skip: string } {
-  const which = (): string | undefined => spawnSync('which', ['nats-server'], { encoding: 'utf8' }).stdout.trim() || undefined;
-  if (which() === undefined && process.getuid?.() === 0 && spawnSync('which', ['apt-get']).status === 0) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    console.warn('event-bus tests: nats-server is missing; installing the Debian package nats-server with apt-get');
-    const install = (): number | null => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nats-server'], { env, timeout: 300_000, stdio: 'ignore' }).status;
-    if (install() !== 0) {
-      spawnSync('apt-get', ['update'], { env, timeout: 300_000, stdio: 'ignore' });
-      install();
-    }
-  }
-  const binary = which();
+  const binary = ensureDebianPackage('nats-server', 'nats-server');
   return binary === undefined ? { skip: 'SKIPPED event-bus tests: nats-server is not installed and could not be (needs root and apt-get: `apt-get install -y nats-server`)' } : { binary };
 }
 
@@ -41,7 +28,7 @@ export async function startNatsServer(binary: string): Promise<NatsServer> {
   const start = async (): Promise<void> => {
     child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
     const deadline = Date.now() + 15_000;
-    while (!(await accepts(port))) {
+    while (!(await acceptsTcp(port))) {
       if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
       if (Date.now() > deadline) throw new Error('nats-server did not start within 15 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -65,15 +52,4 @@ export async function startNatsServer(binary: string): Promise<NatsServer> {
       fs.rmSync(storeDir, { recursive: true, force: true });
     },
   };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

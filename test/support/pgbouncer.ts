@@ -1,24 +1,13 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { acceptsTcp, ensureDebianPackage } from './engines';
 import { freePort } from './free-port';
 
-/** Debian's PgBouncer (1.18 on bookworm): found on PATH or in /usr/sbin, or installed with apt-get when running as root. */
+/** Debian's PgBouncer (1.18 on bookworm; see ensureDebianPackage). */
 export function ensurePgBouncer(): string {
-  const find = (): string | undefined =>
-    spawnSync('which', ['pgbouncer'], { encoding: 'utf8' }).stdout.trim() || (fs.existsSync('/usr/sbin/pgbouncer') ? '/usr/sbin/pgbouncer' : undefined);
-  if (find() === undefined && process.getuid?.() === 0 && spawnSync('which', ['apt-get']).status === 0) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    console.warn('E2E_PGBOUNCER: pgbouncer is missing; installing the Debian package pgbouncer with apt-get');
-    const install = (): number | null => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'pgbouncer'], { env, timeout: 300_000, stdio: 'ignore' }).status;
-    if (install() !== 0) {
-      spawnSync('apt-get', ['update'], { env, timeout: 300_000, stdio: 'ignore' });
-      install();
-    }
-  }
-  const binary = find();
+  const binary = ensureDebianPackage('pgbouncer', 'pgbouncer');
   if (binary === undefined) throw new Error('E2E_PGBOUNCER=1 needs pgbouncer (apt-get install -y pgbouncer; installed automatically when run as root)');
   return binary;
 }
@@ -68,7 +57,7 @@ export async function startPgBouncer(binary: string, serverUrl: string): Promise
   }
   const child: ChildProcess = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
   const deadline = Date.now() + 15_000;
-  while (!(await accepts(port))) {
+  while (!(await acceptsTcp(port))) {
     if (child.exitCode !== null) throw new Error(`pgbouncer exited with code ${child.exitCode}: ${readLog(dir)}`);
     if (Date.now() > deadline) throw new Error(`pgbouncer did not start within 15 s: ${readLog(dir)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -97,15 +86,4 @@ function readLog(dir: string): string {
   } catch {
     return '(no log)';
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

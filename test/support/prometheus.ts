@@ -2,26 +2,14 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureDebianPackage } from './engines';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
-/**
- * Debian's `prometheus` package (`prometheus` and `promtool`): found on PATH, or installed with
- * apt-get when running as root, as the browser, PKCS#11 and event-bus tests do with theirs.
- */
+/** Debian's `prometheus` package: `prometheus` and `promtool` (see ensureDebianPackage). */
 export function ensurePrometheus(): { prometheus: string; promtool: string } | { skip: string } {
-  const which = (name: string): string | undefined => spawnSync('which', [name], { encoding: 'utf8' }).stdout.trim() || undefined;
-  if ((which('promtool') === undefined || which('prometheus') === undefined) && process.getuid?.() === 0 && spawnSync('which', ['apt-get']).status === 0) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    console.warn('observability tests: prometheus/promtool are missing; installing the Debian package prometheus with apt-get');
-    const install = (): number | null => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { env, timeout: 600_000, stdio: 'ignore' }).status;
-    if (install() !== 0) {
-      spawnSync('apt-get', ['update'], { env, timeout: 300_000, stdio: 'ignore' });
-      install();
-    }
-  }
-  const prometheus = which('prometheus');
-  const promtool = which('promtool');
+  const prometheus = ensureDebianPackage('prometheus', 'prometheus');
+  const promtool = ensureDebianPackage('promtool', 'prometheus');
   return prometheus === undefined || promtool === undefined
     ? { skip: 'SKIPPED Prometheus tests: prometheus/promtool are not installed and could not be (needs root and apt-get: `apt-get install -y prometheus`)' }
     : { prometheus, promtool };

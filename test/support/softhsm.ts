@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { ensureDebianPackage } from './engines';
 
 const MODULE_PATHS = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so', '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so'];
 
@@ -15,19 +16,9 @@ let cached: { modulePath: string } | { skip: string } | undefined;
  */
 export function ensureSoftHsm(): { modulePath: string } | { skip: string } {
   if (cached) return cached;
-  let modulePath = findModule();
-  if (modulePath === undefined && spawnSync('which', ['softhsm2-util']).status !== 0) {
-    if (typeof process.getuid === 'function' && process.getuid() === 0 && spawnSync('which', ['apt-get']).status === 0) {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      console.warn('PKCS#11 tests: SoftHSM2 is missing; installing the Debian package softhsm2 with apt-get');
-      const install = (): number | null => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'softhsm2'], { env, timeout: 300_000, stdio: 'ignore' }).status;
-      if (install() !== 0) {
-        spawnSync('apt-get', ['update'], { env, timeout: 300_000, stdio: 'ignore' });
-        install();
-      }
-    }
-    modulePath = findModule();
-  }
+  // The module and its tool come in one package: installed when both are missing, as ensureDebianPackage does.
+  if (findModule() === undefined) ensureDebianPackage('softhsm2-util', 'softhsm2');
+  const modulePath = findModule();
   if (modulePath === undefined || spawnSync('which', ['softhsm2-util']).status !== 0) {
     cached = { skip: 'SKIPPED PKCS#11 tests: SoftHSM2 is not installed and could not be installed (needs root and apt-get: `apt-get install -y softhsm2`)' };
   } else {
