@@ -6,10 +6,13 @@ import tseslint from 'typescript-eslint';
  * cannot reach back up. Paths are relative imports; `(\.\./)+x/` is the folder
  * src/x seen from any depth.
  */
-const FEATURES = '(fault|vault|seed|events|webhooks|tenants|bus)';
+const FEATURE_NAMES = ['fault', 'vault', 'seed', 'events', 'webhooks', 'tenants', 'bus'];
+const FEATURES = `(${FEATURE_NAMES.join('|')})`;
 const ROOT_FILES = '(app\\.module|app\\.setup|main|openapi)';
 const restrict = (...patterns) => ['error', { patterns: patterns.map(([regex, message]) => ({ regex, message })) }];
 const NOT_OUTSIDE_SRC = ['^(\\.\\./)+((test|bench|scripts)/|ormconfig$)', 'src/ never imports tests, benchmarks, scripts or ormconfig.ts (every feature\'s entities, for the CLIs\' entry points).'];
+// A feature's public surface is its index.ts: another feature imports `../events`, never a file inside events/.
+const ONLY_PUBLIC_OF = (own) => [`^(\\.\\./)+(?!${own}/)${FEATURES}/`, `Features import each other only through the other feature's index.ts (e.g. '../events', not '../events/events.service'); export what others need there.`];
 const NOT_ROOT = [`^(\\.\\./)+${ROOT_FILES}$`, 'Only main.ts and the AppModule wire the application; nothing imports them back.'];
 
 // Each source file gets the rules of its folder and of its kind, combined in one block (flat config does not merge options of one rule).
@@ -26,14 +29,14 @@ const FOLDER_RULES = [
   {
     // Infrastructure serves features and never depends on one (features register their entities with TypeOrmModule.forFeature; src/entities.ts gathers them for the CLIs).
     folders: ['auth', 'database', 'health', 'jobs', 'kms', 'logging', 'rate-limit', 'tracing'],
-    patterns: [[`^(\\.\\./)+${FEATURES}/`, 'Infrastructure (auth, common, config, database, health, jobs, kms, logging, rate-limit, tracing) never imports a feature.']],
+    patterns: [[`^(\\.\\./)+${FEATURES}(/|$)`, 'Infrastructure (auth, common, config, database, health, jobs, kms, logging, rate-limit, tracing) never imports a feature.']],
   },
   {
-    // Metrics are infrastructure too; their scrape-time gauges read one feature service (the open-stream count).
+    // Metrics are infrastructure too; their scrape-time gauges read one feature service (the open-stream count, EventStreamHub).
     folders: ['metrics'],
-    patterns: [[`^(\\.\\./)+(?!events/event-stream-hub$)${FEATURES}/`, 'metrics/ never imports a feature, but for the open-stream count of events/event-stream-hub.']],
+    patterns: [[`^(\\.\\./)+(?!events$)${FEATURES}(/|$)`, 'metrics/ never imports a feature, but for the open-stream count from events/ (its index.ts).']],
   },
-  { folders: ['fault', 'vault', 'seed', 'events', 'webhooks', 'tenants', 'bus'], patterns: [] },
+  ...FEATURE_NAMES.map((feature) => ({ folders: [feature], patterns: [ONLY_PUBLIC_OF(feature)] })),
 ];
 const KIND_RULES = [
   {

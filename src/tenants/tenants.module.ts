@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsConfig } from '../config/tenants.config';
-import { VaultModule } from '../vault/vault.module';
+import { VaultModule } from '../vault';
 import { TENANT_ENTITIES } from './entities/tenant-offboarding.entity';
 import { TenantOffboardingRepository } from './tenant-offboarding.repository';
 import { TenantOffboardingService } from './tenant-offboarding.service';
