@@ -173,8 +173,7 @@ async function main(): Promise<void> {
   app.get('/workflows/vault', async (request, reply) => {
     const customerId = tenantOf(request, 'vault:read');
     if (customerId === undefined) return unauthorized(reply);
-    const [row] = await query<{ body: string }>(VAULT_METADATA_SQL.listJson, [customerId]);
-    return reply.type('application/json; charset=utf-8').send(row.body);
+    return (await query<VaultRow>(VAULT_METADATA_SQL.list, [customerId])).map(vaultItem);
   });
 
   app.get<{ Querystring: { limit?: string } }>('/fault', async (request, reply) => {
