@@ -1,4 +1,5 @@
 import { PartitionEvents1796620000000 } from './1796620000000-PartitionEvents';
+import { CorrelationCandidatesByKey1796630000000 } from './1796630000000-CorrelationCandidatesByKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -27,4 +28,5 @@ export const MIGRATIONS: Function[] = [
   EventStreamPositions1795610000000,
   FaultIntelligence1796610762648,
   PartitionEvents1796620000000,
+  CorrelationCandidatesByKey1796630000000,
 ];

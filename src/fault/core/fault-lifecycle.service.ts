@@ -92,7 +92,7 @@ export class FaultLifecycleService {
    * key create exactly one fault; a merge costs that one statement.
    */
   async report(manager: EntityManager, draft: FaultEntity): Promise<ReportResult> {
-    const { fault, inserted } = await this.reports.upsertReport(manager, draft);
+    const { fault, inserted, candidates } = await this.reports.upsertReport(manager, draft, this.correlation.inputs(draft, draft.createdAt));
     if (!inserted) return { outcome: 'occurred', fault, adopted: [], rooted: false };
     if (draft.dedupKey !== null) {
       const since = new Date(draft.createdAt.getTime() - this.config.reopenWindowSeconds * 1000);
@@ -103,7 +103,7 @@ export class FaultLifecycleService {
         return { outcome: 'reopened', ...(await this.correlation.correlate(manager, counted, draft.createdAt)) };
       }
     }
-    return { outcome: 'created', ...(await this.correlation.correlate(manager, fault, draft.createdAt)) };
+    return { outcome: 'created', ...(await this.correlation.correlate(manager, fault, draft.createdAt, candidates)) };
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { preparedQueryIn } from '../../database/prepared-query';
 import { pathSegments } from '../ancestry-path';
+import { CandidateInputs, CandidateRow, CorrelationCandidates, toCandidates } from '../correlation/fault-correlation.repository';
 import { FaultEntity } from '../entities/fault.entity';
 import { FAULT_COLUMNS, FaultRow } from './fault-columns';
 import { FaultRowMapper } from './fault-row.mapper';
@@ -40,13 +41,20 @@ export class FaultReportRepository {
    * (occurrences + 1, last_occurred_at, severity raised to the higher). Concurrent reports with
    * one key serialize on that unique index, so exactly one row is created. `silenced` is decided
    * here too, from the tenant's active silences (an index range on fault_silences_customer_ends_idx).
+   * With `correlation`, an inserted fault's correlation candidates are read by the same statement
+   * (fault_correlation_candidates: a volatile function, so it takes the tenant's correlation lock and
+   * then reads on fresh snapshots, as its own round trip would): correlating costs no round trip.
    */
-  async upsertReport(manager: EntityManager, fault: FaultEntity): Promise<{ fault: FaultEntity; inserted: boolean }> {
+  async upsertReport(
+    manager: EntityManager,
+    fault: FaultEntity,
+    correlation?: CandidateInputs,
+  ): Promise<{ fault: FaultEntity; inserted: boolean; candidates?: CorrelationCandidates }> {
     const segments = pathSegments(fault.resourceAncestryPath);
     // One statement: the report, and the path segments (for ?site=) of a fault it inserted. The
     // segments' foreign key is checked at the end of the statement, when the fault row exists; if the
     // report then reopens an older fault instead, deleting this row deletes its segments (cascade).
-    const rows = await preparedQueryIn<FaultRow & { inserted: boolean }>(
+    const rows = await preparedQueryIn<FaultRow & { inserted: boolean; candidates: CandidateRow[] | null }>(
       manager,
       `WITH reported AS (
          INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, resource_ancestry_path,
@@ -62,7 +70,8 @@ export class FaultReportRepository {
          INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)
          SELECT r.id, segment, r.customer_id, r.created_at FROM reported r, unnest($13::varchar[]) AS segment WHERE r.inserted
        )
-       SELECT * FROM reported`,
+       SELECT r.*, CASE WHEN r.inserted AND $14 THEN (SELECT coalesce(json_agg(c), '[]') FROM fault_correlation_candidates(r.customer_id, $15::varchar[], r.resource_id, $16::timestamptz, r.id, $17::bigint) c) END AS candidates
+       FROM reported r`,
       [
         fault.id,
         fault.customerId,
@@ -77,9 +86,14 @@ export class FaultReportRepository {
         fault.ttl,
         fault.dedupKey,
         segments,
+        correlation !== undefined,
+        correlation?.ancestors ?? [],
+        correlation?.since ?? fault.createdAt,
+        correlation?.nowSeconds ?? 0,
       ],
     );
-    return { fault: this.mapper.toFault(rows[0]), inserted: rows[0].inserted };
+    const [row] = rows;
+    return { fault: this.mapper.toFault(row), inserted: row.inserted, ...(row.candidates !== null ? { candidates: toCandidates(row.candidates) } : {}) };
   }
 
   /** The tenant's newest fault with this key other than `exceptId`, locked: the reopen candidate. */

@@ -6,49 +6,68 @@ import { FAULT_COLUMNS } from '../core/fault-columns';
 import { FaultRowMapper } from '../core/fault-row.mapper';
 import { AdoptionCandidate, RootCandidate } from './correlation-rules';
 
-/** SQL of topology correlation; every statement scoped to the tenant. */
+/** What fault_correlation_candidates needs besides the fault: its proper ancestors, the adoption window's start, now. */
+export interface CandidateInputs {
+  ancestors: string[];
+  since: Date;
+  nowSeconds: number;
+}
+
+export interface CorrelationCandidates {
+  roots: RootCandidate[];
+  below: AdoptionCandidate[];
+}
+
+/** A row of fault_correlation_candidates (as read, or as json_agg gives it inside the report's statement: dates as text). */
+export interface CandidateRow {
+  below: boolean;
+  id: string;
+  resource_id: string;
+  created_at: Date | string;
+  resource_ancestry_path: string | null;
+  root_fault_id: string | null;
+  root_resource_id: string | null;
+  root_status: string | null;
+}
+
+export function toCandidates(rows: CandidateRow[]): CorrelationCandidates {
+  const roots: RootCandidate[] = [];
+  const below: AdoptionCandidate[] = [];
+  for (const r of rows) {
+    if (r.below) below.push({ id: r.id, resourceAncestryPath: r.resource_ancestry_path, rootFaultId: r.root_fault_id, rootResourceId: r.root_resource_id, rootStatus: r.root_status });
+    else roots.push({ id: r.id, resourceId: r.resource_id, createdAt: new Date(r.created_at) });
+  }
+  below.sort((x, y) => (x.id < y.id ? -1 : 1));
+  return { roots, below };
+}
+
+/**
+ * SQL of topology correlation; every statement scoped to the tenant. The candidates of a fault a
+ * report inserts are read by the report's own statement (FaultReportRepository.upsertReport), so
+ * correlating a new fault costs no round trip; this read serves a reopened fault.
+ */
 @Injectable()
 export class FaultCorrelationRepository {
   constructor(private readonly mapper: FaultRowMapper) {}
 
   /**
-   * In one round trip (function fault_correlation_candidates, migration FaultIntelligence): first the
-   * tenant's transaction-scoped correlation lock — so a site fault and its devices' faults reported at
-   * once see each other in whatever order they commit — then, on a fresh snapshot, the unresolved faults on the reported fault's proper ancestors
-   * (faults_open_resource_type_idx), and the unresolved faults below its resource created since `since`
-   * with their current root (one range of fault_path_segments_lookup_idx).
+   * In one round trip (function fault_correlation_candidates, migrations FaultIntelligence and
+   * CorrelationCandidatesByKey): first the tenant's transaction-scoped correlation lock — so a site
+   * fault and its devices' faults reported at once see each other in whatever order they commit —
+   * then, on fresh snapshots, the unresolved faults on each proper ancestor (one probe of
+   * faults_open_resource_type_idx each), and the unresolved faults below its resource created since
+   * `since` with their current root (one range of fault_path_segments_lookup_idx, joined by primary key).
    */
-  async candidates(
-    manager: EntityManager,
-    customerId: string,
-    ancestors: string[],
-    resourceId: string,
-    since: Date,
-    exceptId: string,
-    nowSeconds: number,
-  ): Promise<{ roots: RootCandidate[]; below: AdoptionCandidate[] }> {
-    const rows = await preparedQueryIn<{
-      below: boolean;
-      id: string;
-      resource_id: string;
-      created_at: Date;
-      resource_ancestry_path: string | null;
-      root_fault_id: string | null;
-      root_resource_id: string | null;
-      root_status: string | null;
-    }>(
-      manager,
-      `SELECT * FROM fault_correlation_candidates($1, $2::varchar[], $3, $4, $5, $6)`,
-      [customerId, ancestors, resourceId, since, exceptId, nowSeconds],
-    );
-    const roots: RootCandidate[] = [];
-    const below: AdoptionCandidate[] = [];
-    for (const r of rows) {
-      if (r.below) below.push({ id: r.id, resourceAncestryPath: r.resource_ancestry_path, rootFaultId: r.root_fault_id, rootResourceId: r.root_resource_id, rootStatus: r.root_status });
-      else roots.push({ id: r.id, resourceId: r.resource_id, createdAt: r.created_at });
-    }
-    below.sort((x, y) => (x.id < y.id ? -1 : 1));
-    return { roots, below };
+  async candidates(manager: EntityManager, customerId: string, inputs: CandidateInputs, resourceId: string, exceptId: string): Promise<CorrelationCandidates> {
+    const rows = await preparedQueryIn<CandidateRow>(manager, `SELECT * FROM fault_correlation_candidates($1, $2::varchar[], $3, $4, $5, $6)`, [
+      customerId,
+      inputs.ancestors,
+      resourceId,
+      inputs.since,
+      exceptId,
+      inputs.nowSeconds,
+    ]);
+    return toCandidates(rows);
   }
 
   /** Sets (or clears) the root of these faults of the tenant; answers them as changed. */

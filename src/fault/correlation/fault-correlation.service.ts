@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { FaultConfig } from '../../config/fault.config';
 import { FaultEntity } from '../entities/fault.entity';
 import { chooseRoot, properAncestors, shouldAdopt } from './correlation-rules';
-import { FaultCorrelationRepository } from './fault-correlation.repository';
+import { CandidateInputs, CorrelationCandidates, FaultCorrelationRepository } from './fault-correlation.repository';
 
 export interface CorrelationResult {
   /** The reported fault, its root_fault_id decided. */
@@ -26,11 +26,18 @@ export class FaultCorrelationService {
     private readonly config: FaultConfig,
   ) {}
 
-  async correlate(manager: EntityManager, fault: FaultEntity, now: Date): Promise<CorrelationResult> {
-    const nowSeconds = Math.floor(now.getTime() / 1000);
-    const ancestors = properAncestors(fault.resourceAncestryPath, fault.resourceId);
-    const since = new Date(now.getTime() - this.config.correlationWindowSeconds * 1000);
-    const { roots, below } = await this.repository.candidates(manager, fault.customerId, ancestors, fault.resourceId, since, fault.id, nowSeconds);
+  /** What the candidate read needs besides the fault (for a report that reads them in its own statement). */
+  inputs(fault: FaultEntity, now: Date): CandidateInputs {
+    return {
+      ancestors: properAncestors(fault.resourceAncestryPath, fault.resourceId),
+      since: new Date(now.getTime() - this.config.correlationWindowSeconds * 1000),
+      nowSeconds: Math.floor(now.getTime() / 1000),
+    };
+  }
+
+  /** `candidates`: as read by the statement that inserted `fault`, under the lock; read here when absent. */
+  async correlate(manager: EntityManager, fault: FaultEntity, now: Date, candidates?: CorrelationCandidates): Promise<CorrelationResult> {
+    const { roots, below } = candidates ?? (await this.repository.candidates(manager, fault.customerId, this.inputs(fault, now), fault.resourceId, fault.id));
     const root = chooseRoot(fault.resourceAncestryPath, fault.resourceId, roots);
     let reported = fault;
     // A report without an open ancestor is a new episode: a root kept from an earlier one would hide it from root=true.
