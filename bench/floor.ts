@@ -173,7 +173,8 @@ async function main(): Promise<void> {
   app.get('/workflows/vault', async (request, reply) => {
     const customerId = tenantOf(request, 'vault:read');
     if (customerId === undefined) return unauthorized(reply);
-    return (await query<VaultRow>(VAULT_METADATA_SQL.list, [customerId])).map(vaultItem);
+    const [row] = await query<{ body: string }>(VAULT_METADATA_SQL.listJson, [customerId]);
+    return reply.type('application/json; charset=utf-8').send(row.body);
   });
 
   app.get<{ Querystring: { limit?: string } }>('/fault', async (request, reply) => {

@@ -60,7 +60,7 @@ describe('benchmark floor answers exactly what the service answers', () => {
     const listed = await t.request('GET', '/workflows/vault', { token: user });
     expect(listed.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const vaultId = listed.body[0].id;
-    // Each listed item must read exactly as the item alone (both through toVaultItemDto).
+    // The list is JSON built by PostgreSQL; each item must read exactly as the item alone (toVaultItemDto).
     expect(listed.body.map((item: { name: string }) => item.name)).toEqual(['floor-2', 'floor-1', 'floor-0']);
     for (const item of listed.body) expect(item).toEqual((await t.request('GET', `/workflows/vault/${item.id}`, { token: user })).body);
 

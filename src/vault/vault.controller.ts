@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiExtension, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
 import { Auth, CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { ApiDatabaseUnavailable, ApiError, ApiJsonBodyErrors, ApiValidationError } from '../common/api-error-responses';
@@ -52,8 +53,15 @@ export class VaultController {
   @Auth({ user: ['vault:read'] })
   @ApiOkResponse({ schema: { type: 'array', items: { oneOf: [{ $ref: getSchemaPath(VaultItemDto) }, { $ref: getSchemaPath(DeletedVaultItemDto) }] } } })
   @ApiValidationError('Invalid query parameter', [{ field: 'expiring_within_days', message: 'expiring_within_days must not be greater than 3650' }])
-  listVaultItems(@CurrentTenant() principal: TenantPrincipal, @Query() query: ListVaultItemsQueryDto): Promise<VaultItemDto[]> {
-    return this.vault.list(principal, query);
+  async listVaultItems(
+    @CurrentTenant() principal: TenantPrincipal,
+    @Query() query: ListVaultItemsQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<VaultItemDto[] | string> {
+    const items = await this.vault.list(principal, query);
+    // Already JSON text (built by the database): sent as it is, typed as JSON.
+    if (typeof items === 'string') void reply.type('application/json; charset=utf-8');
+    return items;
   }
 
   /** Stores a secret, or generates a workflow API key (name `api-key:…`), returned once as `api_key`. */

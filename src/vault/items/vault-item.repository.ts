@@ -17,12 +17,23 @@ const noHook: ChangeHook = () => Promise.resolve();
 /** What metadata reads need: never the sealed value or a key hash, which stay in the database. */
 export const METADATA_COLUMNS = 'id, customer_id, name, kind, version, created_at, updated_at, expires_at, last_used_at, deleted_at, purge_at';
 
+/** SQL: a timestamptz in the API's format, as toApiTimestamp() writes it (milliseconds, then 000). */
+const apiTimestamp = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"000Z"')`;
+
 /**
  * The hot metadata reads; exported so the benchmark's floor (bench/floor.ts) runs exactly this SQL.
- * Rows become entities through rowMapper and responses through toVaultItemDto, like every other read.
+ * `listJson` is the whole list as the API's JSON, built by PostgreSQL: a tenant may hold thousands of
+ * items, and parsing that many rows into objects, mapping and re-serializing them cost more than the
+ * query (and held every response's rows in memory at once). Its fields are toVaultItemDto's, in
+ * order; test/bench-floor.e2e-spec.ts checks each listed item equals the item read alone.
  */
 export const VAULT_METADATA_SQL = {
-  list: `SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY id DESC`,
+  listJson: `SELECT coalesce(json_agg(json_build_object(
+      'id', id, 'name', name, 'kind', kind, 'version', version,
+      'created_at', ${apiTimestamp('created_at')}, 'updated_at', ${apiTimestamp('updated_at')},
+      'expires_at', ${apiTimestamp('expires_at')}, 'last_used_at', ${apiTimestamp('last_used_at')}
+    ) ORDER BY id DESC), '[]')::text AS body
+    FROM vault_item WHERE customer_id = $1 AND deleted_at IS NULL`,
   byId: `SELECT ${METADATA_COLUMNS} FROM vault_item WHERE customer_id = $1 AND id = $2 AND deleted_at IS NULL`,
 } as const;
 
@@ -45,10 +56,10 @@ export class VaultItemRepository {
     this.toItem = (row) => vaultItemMetadata(toEntity(row));
   }
 
-  /** The tenant's live items, newest first. */
-  async list(customerId: string): Promise<VaultItemMetadata[]> {
-    const rows = await preparedQuery<Record<string, unknown>>(this.dataSource, VAULT_METADATA_SQL.list, [customerId]);
-    return rows.map(this.toItem);
+  /** The tenant's live items, newest first, already serialized as the API's JSON array (see VAULT_METADATA_SQL). */
+  async listJson(customerId: string): Promise<string> {
+    const [row] = await preparedQuery<{ body: string }>(this.dataSource, VAULT_METADATA_SQL.listJson, [customerId]);
+    return row.body;
   }
 
   /** Soft-deleted items still in their recovery window, most recently deleted first. */

@@ -34,14 +34,14 @@ export class VaultItemsService {
     private readonly config: VaultConfig,
   ) {}
 
-  /** The tenant's items (newest first), those expiring soon (soonest first), or those deleted and still restorable. */
-  async list(principal: TenantPrincipal, query: ListVaultItemsQueryDto): Promise<VaultItemDto[]> {
+  /** The tenant's items; the plain list (the one clients poll, thousands of items) comes as JSON text from the database. */
+  async list(principal: TenantPrincipal, query: ListVaultItemsQueryDto): Promise<VaultItemDto[] | string> {
     const customerId = principal.customerId;
     if (query.deleted === 'true') {
       if (query.expiring_within_days !== undefined) throw new BadRequestException('deleted=true cannot be combined with expiring_within_days');
       return (await this.repo.listDeleted(customerId)).map(toDeletedVaultItemDto);
     }
-    if (query.expiring_within_days === undefined) return (await this.repo.list(customerId)).map(toVaultItemDto);
+    if (query.expiring_within_days === undefined) return this.repo.listJson(customerId);
     const now = this.clock.now();
     const items = await this.repo.listExpiring(customerId, now, new Date(now.getTime() + query.expiring_within_days * DAY_MS));
     return items.map(toVaultItemDto);
