@@ -51,6 +51,25 @@ export class DeletedVaultItemDto extends VaultItemDto {
   purge_at!: string;
 }
 
+/** How a field of VaultItemDto is written: as stored, or as an API timestamp (toApiTimestamp, null stays null). */
+export type VaultItemFieldFormat = 'value' | 'timestamp';
+
+/**
+ * VaultItemDto's fields in response order, each named as its column: the one definition of the
+ * item's JSON, followed by toVaultItemDto and by the list the database serializes
+ * (VAULT_METADATA_SQL.listJson). The mapped type makes a field added to the DTO a compile error here.
+ */
+export const VAULT_ITEM_FIELDS: { readonly [K in keyof Required<VaultItemDto>]: VaultItemFieldFormat } = {
+  id: 'value',
+  name: 'value',
+  kind: 'value',
+  version: 'value',
+  created_at: 'timestamp',
+  updated_at: 'timestamp',
+  expires_at: 'timestamp',
+  last_used_at: 'timestamp',
+};
+
 /** Whitelists the fields a client may see: never the sealed value, wrapped key or key hash. */
 export function toVaultItemDto(item: VaultItemMetadata): VaultItemDto {
   return {
