@@ -27,6 +27,7 @@ import { FaultExportService } from './export/fault-export.service';
 import { FaultConfigModule } from './fault-config.module';
 import { FaultFlappingRepository } from './flapping/fault-flapping.repository';
 import { FaultFlappingService } from './flapping/fault-flapping.service';
+import { FaultSweeps } from './scheduled-sweep';
 import { FaultSilencesModule } from './silences/fault-silences.module';
 import { FaultStreamsModule } from './streams/fault-streams.module';
 import { FaultTimelineController } from './timeline/fault-timeline.controller';
@@ -61,6 +62,7 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
     FaultTimelineService,
     FaultCorrelationRepository,
     FaultCorrelationService,
+    FaultSweeps,
     FaultFlappingRepository,
     FaultFlappingService,
     FaultEscalationRepository,

@@ -1,42 +1,28 @@
-import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { TenantPrincipal } from '../../auth/principal';
 import { Clock } from '../../common/clock';
-import { SingleRun } from '../../common/single-run';
 import { ValidationFailedException } from '../../common/validation';
-import { FaultConfig } from '../../config/fault.config';
-import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
 import { FaultAnnouncer } from '../core/fault-announcer';
-import { FaultLifecycleRepository } from '../core/fault-lifecycle.repository';
-import { registerSweep } from '../scheduled-sweep';
+import { FaultSweeps, ScheduledSweep } from '../scheduled-sweep';
 import { SYSTEM_ACTOR } from '../timeline/fault-timeline.service';
 import { EscalationPolicyDto, EscalationPolicyInputDto, toEscalationPolicyDto } from './dto/escalation.dto';
 import { EscalationPolicyEntity } from './escalation-policy.entity';
 import { policyProblems } from './escalation-rules';
 import { FaultEscalationRepository } from './fault-escalation.repository';
 
-export const FAULT_ESCALATION_QUEUE: QueueDefinition = { name: 'fault-escalation', policy: 'short', retryLimit: 2, expireInSeconds: 300 };
-const BATCH = 500;
-
 /** Escalation of unacknowledged faults: the tenant's policy, and the sweep that announces due steps. */
 @Injectable()
-export class FaultEscalationService implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly single = new SingleRun<number>(() => this.sweep());
+export class FaultEscalationService {
+  private readonly sweep: ScheduledSweep;
 
   constructor(
     private readonly repository: FaultEscalationRepository,
-    private readonly faults: FaultLifecycleRepository,
     private readonly announcer: FaultAnnouncer,
-    private readonly jobs: JobQueue,
     private readonly clock: Clock,
-    private readonly config: FaultConfig,
-  ) {}
-
-  onModuleInit(): void {
-    registerSweep(this.jobs, FAULT_ESCALATION_QUEUE, this.config.intelligenceSchedule, () => this.escalateDue());
-  }
-
-  beforeApplicationShutdown(): Promise<void> {
-    return this.single.stop();
+    sweeps: FaultSweeps,
+  ) {
+    this.sweep = sweeps.add('fault-escalation', (manager, now, limit) => this.escalate(manager, now, limit));
   }
 
   async get(customerId: string): Promise<EscalationPolicyDto> {
@@ -58,28 +44,20 @@ export class FaultEscalationService implements OnModuleInit, BeforeApplicationSh
 
   /** One sweep: every due step announced once (fault.escalated). Answers how many steps. */
   escalateDue(): Promise<number> {
-    return this.single.run();
+    return this.sweep.run();
   }
 
-  private async sweep(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const now = this.clock.now();
-      const claimed = await this.faults.transaction(async (manager) => {
-        const due = await this.repository.claimDue(manager, now, BATCH);
-        for (const { fault, step, afterMinutes } of due) {
-          await this.announcer.announce(manager, [fault], {
-            type: 'fault.escalated',
-            kind: 'escalated',
-            actor: SYSTEM_ACTOR,
-            details: () => ({ step, after_minutes: afterMinutes }),
-            eventData: () => ({ step, after_minutes: afterMinutes }),
-          });
-        }
-        return due.length;
+  private async escalate(manager: EntityManager, now: Date, limit: number): Promise<number> {
+    const due = await this.repository.claimDue(manager, now, limit);
+    for (const { fault, step, afterMinutes } of due) {
+      await this.announcer.announce(manager, [fault], {
+        type: 'fault.escalated',
+        kind: 'escalated',
+        actor: SYSTEM_ACTOR,
+        details: () => ({ step, after_minutes: afterMinutes }),
+        eventData: () => ({ step, after_minutes: afterMinutes }),
       });
-      total += claimed;
-      if (claimed < BATCH || this.single.stopping) return total;
     }
+    return due.length;
   }
 }
