@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { TenantPrincipal } from '../../auth/principal';
 import { newSilenceId, SILENCE_ID_PATTERN } from '../../common/ids';
-import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, MAX_SILENCES_PER_TENANT, OPEN_ENDED, toFaultSilenceDto } from './dto/fault-silence.dto';
+import { CreateFaultSilenceDto, FaultSilenceDto, ListFaultSilencesQueryDto, MAX_SILENCES_PER_TENANT, OPEN_ENDED, SilenceScheduleDto, toFaultSilenceDto } from './dto/fault-silence.dto';
 import { ValidationFailedException } from '../../common/validation';
 import { isTimeZone, ruleProblem } from '../maintenance/recurrence';
 import { SilenceWindowsService } from '../maintenance/silence-windows.service';
@@ -24,6 +24,26 @@ function decodeCursor(cursor: string): { startsAt: Date; id: string } {
     throw new BadRequestException('cursor is invalid; start again from the first page');
   }
   return { startsAt, id };
+}
+
+/** The silence `dto` asks for, not yet stored: one window (startsAt to endsAt), or `schedule`'s windows until endsAt. */
+function newSilence(principal: TenantPrincipal, dto: CreateFaultSilenceDto, startsAt: Date, endsAt: Date, now: Date, schedule?: SilenceScheduleDto): FaultSilenceEntity {
+  const silence = new FaultSilenceEntity();
+  silence.id = newSilenceId(now);
+  silence.customerId = principal.customerId;
+  silence.site = dto.site ?? null;
+  silence.resourceId = dto.resource_id ?? null;
+  silence.type = dto.type ?? null;
+  silence.startsAt = startsAt;
+  silence.endsAt = endsAt;
+  silence.comment = dto.comment;
+  silence.createdBy = principal.subject;
+  silence.createdAt = now;
+  silence.scheduleRrule = schedule === undefined ? null : schedule.rrule;
+  silence.scheduleDurationMinutes = schedule === undefined ? null : schedule.duration_minutes;
+  silence.scheduleTimezone = schedule === undefined ? null : schedule.timezone;
+  silence.expandedUntil = null;
+  return silence;
 }
 
 /** Maintenance windows: faults reported while one matches are stored with `silenced: true`. */
@@ -49,22 +69,7 @@ export class FaultSilenceService {
     if (endsAt.getTime() <= startsAt.getTime()) throw new BadRequestException('ends_at must be after starts_at');
     if (endsAt.getTime() - startsAt.getTime() > MAX_SILENCE_MS) throw new BadRequestException('ends_at must be at most 90 days after starts_at');
     if (endsAt.getTime() <= now.getTime()) throw new BadRequestException('ends_at must be in the future');
-    const silence = new FaultSilenceEntity();
-    silence.id = newSilenceId(now);
-    silence.customerId = principal.customerId;
-    silence.site = dto.site ?? null;
-    silence.resourceId = dto.resource_id ?? null;
-    silence.type = dto.type ?? null;
-    silence.startsAt = startsAt;
-    silence.endsAt = endsAt;
-    silence.comment = dto.comment;
-    silence.createdBy = principal.subject;
-    silence.createdAt = now;
-    silence.scheduleRrule = null;
-    silence.scheduleDurationMinutes = null;
-    silence.scheduleTimezone = null;
-    silence.expandedUntil = null;
-    return this.insert(silence, now);
+    return this.insert(newSilence(principal, dto, startsAt, endsAt, now), now);
   }
 
   /** A recurring silence: the rule checked (400 naming the field), stored with its windows expanded ahead in one transaction. */
@@ -80,21 +85,7 @@ export class FaultSilenceService {
     if (!isTimeZone(schedule.timezone)) fail('schedule.timezone', 'schedule.timezone must be an IANA time zone, e.g. Europe/Berlin');
     const until = schedule.until === undefined || schedule.until === null ? OPEN_ENDED : new Date(schedule.until);
     if (Number.isNaN(until.getTime()) || until <= startsAt || until <= now) fail('schedule.until', 'schedule.until must be in the future and after starts_at');
-    const silence = new FaultSilenceEntity();
-    silence.id = newSilenceId(now);
-    silence.customerId = principal.customerId;
-    silence.site = dto.site ?? null;
-    silence.resourceId = dto.resource_id ?? null;
-    silence.type = dto.type ?? null;
-    silence.startsAt = startsAt;
-    silence.endsAt = until;
-    silence.comment = dto.comment;
-    silence.createdBy = principal.subject;
-    silence.createdAt = now;
-    silence.scheduleRrule = schedule.rrule;
-    silence.scheduleDurationMinutes = schedule.duration_minutes;
-    silence.scheduleTimezone = schedule.timezone;
-    silence.expandedUntil = null;
+    const silence = newSilence(principal, dto, startsAt, until, now, schedule);
     if (this.windows.windowOf(silence, now) === null) fail('schedule.rrule', 'schedule.rrule has no window left after starts_at (before until)');
     return this.insert(silence, now, (m) => this.windows.expand(m, silence, now));
   }
