@@ -1,5 +1,6 @@
 import { PartitionEvents1796620000000 } from './1796620000000-PartitionEvents';
 import { CorrelationCandidatesByKey1796630000000 } from './1796630000000-CorrelationCandidatesByKey';
+import { FaultAnalyticsCoveringIndex1796640000000 } from './1796640000000-FaultAnalyticsCoveringIndex';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -29,4 +30,5 @@ export const MIGRATIONS: Function[] = [
   FaultIntelligence1796610762648,
   PartitionEvents1796620000000,
   CorrelationCandidatesByKey1796630000000,
+  FaultAnalyticsCoveringIndex1796640000000,
 ];

@@ -27,7 +27,8 @@ const GROUP_KEYS: Record<AnalyticsGroup, string> = {
 };
 
 /**
- * MTTA/MTTR per group in one statement: a range of faults_customer_created_idx (the window, at most
+ * MTTA/MTTR per group in one statement: an index-only range of faults_customer_created_idx, which
+ * covers the columns read here (migration FaultAnalyticsCoveringIndex; the window, at most
  * 92 days), the list filters checked per row, grouped and aggregated in PostgreSQL (percentile_cont).
  */
 @Injectable()
@@ -57,6 +58,8 @@ export class FaultAnalyticsRepository {
     // carry; one percentile_cont(ARRAY[0.5, 0.9]) sorts each metric once; work_mem keeps those sorts in memory.
     const rows: Array<Record<string, string | null> & { mtta_p: number[] | null; mttr_p: number[] | null }> = await this.dataSource.transaction(async (m) => {
       await m.query(`SET LOCAL work_mem = '64MB'`);
+      // JIT compiling the expressions cost more than it saved here (about 80 ms of a 0.9 s read at 1 M faults).
+      await m.query(`SET LOCAL jit = off`);
       return m.query(
         `SELECT key, count(*) AS faults, count(*) FILTER (WHERE resolved) AS resolved, count(tta) AS acknowledged,
                 count(*) FILTER (WHERE reopened) AS reopened, count(*) FILTER (WHERE flapping) AS flapping,
