@@ -130,17 +130,7 @@ async function swap(runner: QueryRunner, move: PartitionMove, shadow: string): P
         await runner.query(`LOCK TABLE ${q(table)} IN ACCESS EXCLUSIVE MODE`);
         // Rows past the last batch (normally none: the trigger mirrored every write since it exists).
         await runner.query(`INSERT INTO ${q(shadow)} OVERRIDING SYSTEM VALUE SELECT * FROM ${q(table)} ON CONFLICT DO NOTHING`);
-        const owned = await rowsOf<{ seq: string; col: string }>(runner, 
-          `SELECT s.relname AS seq, a.attname AS col FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
-           JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-           WHERE d.refobjid = to_regclass($1) AND d.deptype IN ('a', 'i') AND s.relkind = 'S'`,
-          [table],
-        );
-        for (const s of owned) {
-          const [{ twin }] = await rowsOf<{ twin: string | null }>(runner, `SELECT pg_get_serial_sequence($1, $2) AS twin`, [shadow, s.col]);
-          if (twin !== null) await runner.query(`SELECT setval($1, (SELECT last_value FROM ${q(s.seq)}), (SELECT is_called FROM ${q(s.seq)}))`, [twin]);
-          else await runner.query(`ALTER SEQUENCE ${q(s.seq)} OWNED BY ${q(shadow)}.${q(s.col)}`);
-        }
+        await handOverSequences(runner, table, shadow);
         await runner.query(`DROP TABLE ${q(table)}`);
         await runner.query(`DROP FUNCTION IF EXISTS ${q(`${table}__mirror`)}()`);
         await runner.query(`ALTER TABLE ${q(shadow)} RENAME TO ${q(table)}`);
@@ -152,6 +142,26 @@ async function swap(runner: QueryRunner, move: PartitionMove, shadow: string): P
     } catch (error) {
       if (attempt >= SWAP_ATTEMPTS || (error as { code?: string }).code !== '55P03') throw error;
     }
+  }
+}
+
+/**
+ * Before `table` is dropped for `successor`: each sequence `table` owns (serial, identity) either
+ * sets `successor`'s own sequence of that column to where it stands, or, when `successor` has none,
+ * becomes owned by `successor`'s column (so the drop keeps it).
+ */
+async function handOverSequences(runner: QueryRunner, table: string, successor: string): Promise<void> {
+  const owned = await rowsOf<{ seq: string; col: string }>(
+    runner,
+    `SELECT s.relname AS seq, a.attname AS col FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
+     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+     WHERE d.refobjid = to_regclass($1) AND d.deptype IN ('a', 'i') AND s.relkind = 'S'`,
+    [table],
+  );
+  for (const s of owned) {
+    const [{ twin }] = await rowsOf<{ twin: string | null }>(runner, `SELECT pg_get_serial_sequence($1, $2) AS twin`, [successor, s.col]);
+    if (twin !== null) await runner.query(`SELECT setval($1, (SELECT last_value FROM ${q(s.seq)}), (SELECT is_called FROM ${q(s.seq)}))`, [twin]);
+    else await runner.query(`ALTER SEQUENCE ${q(s.seq)} OWNED BY ${q(successor)}.${q(s.col)}`);
   }
 }
 
@@ -191,17 +201,7 @@ export async function moveOffPartitions(runner: QueryRunner, table: string, rest
   const plain = `${table}__plain`;
   await runner.query(`CREATE TABLE ${q(plain)} (LIKE ${q(table)} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED)`);
   await runner.query(`INSERT INTO ${q(plain)} OVERRIDING SYSTEM VALUE SELECT * FROM ${q(table)}`);
-  const owned = await rowsOf<{ seq: string; col: string }>(runner, 
-    `SELECT s.relname AS seq, a.attname AS col FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
-     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-     WHERE d.refobjid = to_regclass($1) AND d.deptype IN ('a', 'i') AND s.relkind = 'S'`,
-    [table],
-  );
-  for (const s of owned) {
-    const [{ twin }] = await rowsOf<{ twin: string | null }>(runner, `SELECT pg_get_serial_sequence($1, $2) AS twin`, [plain, s.col]);
-    if (twin !== null) await runner.query(`SELECT setval($1, (SELECT last_value FROM ${q(s.seq)}), (SELECT is_called FROM ${q(s.seq)}))`, [twin]);
-    else await runner.query(`ALTER SEQUENCE ${q(s.seq)} OWNED BY ${q(plain)}.${q(s.col)}`);
-  }
+  await handOverSequences(runner, table, plain);
   await runner.query(`DROP TABLE ${q(table)}`);
   await runner.query(`ALTER TABLE ${q(plain)} RENAME TO ${q(table)}`);
   for (const statement of restore) await runner.query(statement);
