@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 
 /**
  * What every engine helper needs (Redis, HAProxy, PgBouncer, Prometheus, NATS — and bench/, which
- * starts HAProxy too): the engine's program from its Debian package, and a TCP probe to see it listen.
+ * starts HAProxy too): the engine's program from its Debian package, a TCP probe to see it listen,
+ * the wait for a spawned engine to listen, and its stop.
  */
 
 let aptUpdated = false;
@@ -47,4 +48,27 @@ export function acceptsTcp(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/**
+ * Waits until the engine just spawned as `child` accepts TCP on `port`: throws when it exits first
+ * or is not listening within `timeoutMs` (`name` says which; `detail`, e.g. its log's last lines,
+ * is added to the message).
+ */
+export async function untilListening(child: ChildProcess, name: string, port: number, timeoutMs: number, detail?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const said = (message: string): string => (detail === undefined ? message : `${message}: ${detail()}`);
+  while (!(await acceptsTcp(port))) {
+    if (child.exitCode !== null) throw new Error(said(`${name} exited with code ${child.exitCode}`));
+    if (Date.now() > deadline) throw new Error(said(`${name} did not start within ${timeoutMs / 1000} s`));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Stops an engine (SIGTERM) and waits for it to exit; nothing when there is none or it has ended. */
+export async function stopEngine(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acceptsTcp, ensureDebianPackage } from './engines';
+import { ensureDebianPackage, stopEngine, untilListening } from './engines';
 import { freePort } from './free-port';
 
 /** Debian's HAProxy (see ensureDebianPackage). */
@@ -53,21 +53,12 @@ export async function startHaproxy(binary: string, backends: string[], onSpawn?:
   if (check.status !== 0) throw new Error(`haproxy rejected its configuration: ${check.stdout}${check.stderr}`);
   const child: ChildProcess = spawn(binary, ['-db', '-f', config], { stdio: 'ignore' });
   onSpawn?.(child);
-  const deadline = Date.now() + 10_000;
-  while (!(await acceptsTcp(port))) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited with code ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('haproxy did not start within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await untilListening(child, 'haproxy', port, 10_000);
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     close: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopEngine(child);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acceptsTcp, ensureDebianPackage } from './engines';
+import { ensureDebianPackage, stopEngine, untilListening } from './engines';
 import { freePort } from './free-port';
 
 /** `nats-server` for the event-bus tests (Debian package `nats-server`; see ensureDebianPackage). */
@@ -27,20 +27,12 @@ export async function startNatsServer(binary: string): Promise<NatsServer> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
-    const deadline = Date.now() + 15_000;
-    while (!(await acceptsTcp(port))) {
-      if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('nats-server did not start within 15 s');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilListening(child, 'nats-server', port, 15_000);
   };
   const stop = async (): Promise<void> => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await exited;
+    await stopEngine(running);
   };
   await start();
   return {

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acceptsTcp, ensureDebianPackage } from './engines';
+import { ensureDebianPackage, stopEngine, untilListening } from './engines';
 import { freePort } from './free-port';
 
 /** Debian's PgBouncer (1.18 on bookworm; see ensureDebianPackage). */
@@ -56,12 +56,7 @@ export async function startPgBouncer(binary: string, serverUrl: string): Promise
     spawnSync('chown', ['-R', 'postgres', dir]);
   }
   const child: ChildProcess = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
-  const deadline = Date.now() + 15_000;
-  while (!(await acceptsTcp(port))) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited with code ${child.exitCode}: ${readLog(dir)}`);
-    if (Date.now() > deadline) throw new Error(`pgbouncer did not start within 15 s: ${readLog(dir)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await untilListening(child, 'pgbouncer', port, 15_000, () => readLog(dir));
   return {
     url: (target: string) => {
       const u = new URL(target);
@@ -70,11 +65,7 @@ export async function startPgBouncer(binary: string, serverUrl: string): Promise
       return u.toString();
     },
     close: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopEngine(child);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

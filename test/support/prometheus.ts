@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDebianPackage } from './engines';
+import { ensureDebianPackage, stopEngine } from './engines';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
@@ -51,11 +51,7 @@ export async function startPrometheus(binary: string, target: string, metricsPat
       return body.data.result as any[];
     },
     async close() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopEngine(child);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

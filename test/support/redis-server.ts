@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { acceptsTcp, ensureDebianPackage } from './engines';
+import { ensureDebianPackage, stopEngine, untilListening } from './engines';
 import { freePort } from './free-port';
 
 /** `redis-server` for the shared rate-limit tests (Debian package `redis-server`; see ensureDebianPackage). */
@@ -21,20 +21,12 @@ export async function startRedisServer(binary: string): Promise<RedisServer> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     child = spawn(binary, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const deadline = Date.now() + 15_000;
-    while (!(await acceptsTcp(port))) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('redis-server did not start within 15 s');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilListening(child, 'redis-server', port, 15_000);
   };
   const stop = async (): Promise<void> => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await exited;
+    await stopEngine(running);
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, start, stop };
