@@ -16,8 +16,9 @@ import { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { Haproxy, ensureHaproxy, startHaproxy } from '../test/support/haproxy';
 import { runLoad, LoadResult } from './load';
+import { casesNamed, Compared, compared, rotatedRounds } from './rounds';
 import type { SectionContext, SectionResult } from './sections';
-import { BenchService, cpuMs, errorLines, fmt, mid, startService } from './service';
+import { BenchService, cpuMs, errorLines, fmt, startService } from './service';
 
 const CASES = ['POST /fault', 'POST /fault (new dedup_key each: creates)', 'POST /fault (dedup_key merging into 1 of 1,000 open faults)'];
 
@@ -31,26 +32,8 @@ async function startBalancer(backends: string[], track: (child: ChildProcess) =>
   return startHaproxy(haproxy.binary, backends, track);
 }
 
-const medianOf = (runs: Run[]): Run => ({
-  serviceCpuUsPerRequest: mid(runs.map((r) => r.serviceCpuUsPerRequest)),
-  haproxyCpuUsPerRequest: mid(runs.map((r) => r.haproxyCpuUsPerRequest)),
-  requestsPerSecond: mid(runs.map((r) => r.requestsPerSecond)),
-  p50Ms: mid(runs.map((r) => r.p50Ms)),
-  p99Ms: mid(runs.map((r) => r.p99Ms)),
-  errors: runs.reduce((s, r) => s + r.errors, 0),
-  unexpected: runs.reduce<Record<string, number>>((all, r) => {
-    for (const [status, n] of Object.entries(r.unexpected ?? {})) all[status] = (all[status] ?? 0) + n;
-    return all;
-  }, {}),
-  requests: runs.reduce((s, r) => s + r.requests, 0),
-});
-
 export async function measureInstances(ctx: SectionContext): Promise<SectionResult> {
-  const cases = CASES.map((name) => {
-    const c = ctx.cases.find((k) => k.name === name);
-    if (c === undefined) throw new Error(`instances: the ${name} case is missing`);
-    return c;
-  });
+  const cases = casesNamed(ctx, 'instances', CASES);
   const services: BenchService[] = [];
   const balancers: Haproxy[] = [];
   try {
@@ -62,32 +45,18 @@ export async function measureInstances(ctx: SectionContext): Promise<SectionResu
       { name: 'one instance behind HAProxy', url: balancers[0].url },
       { name: 'three instances behind HAProxy', url: balancers[1].url },
     ];
-    const rows: Array<{ case: string; targets: Array<{ name: string; runs: Run[]; median: Run; ratio: number; pairedRatio: number }> }> = [];
+    const rows: Array<{ case: string; targets: Array<Compared<Run>> }> = [];
     const cpu = (pids: number[]): number => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
     for (const c of cases) {
       if (ctx.warmup > 0) for (const t of targets) await runLoad(t.url, c, ctx.connections, Math.max(1, Math.round(ctx.warmup / 3)));
-      const runs = targets.map(() => [] as Run[]);
-      for (let round = 0; round < ctx.rounds; round++) {
-        for (let k = 0; k < targets.length; k++) {
-          const i = (k + round) % targets.length;
-          const servicesBefore = cpu(services.map((s) => s.pid));
-          const balancersBefore = cpu(balancers.map((b) => b.pid));
-          const r = await runLoad(targets[i].url, c, ctx.connections, ctx.duration);
-          const per = (ms: number): number => (1000 * ms) / Math.max(r.requests, 1);
-          runs[i].push({ ...r, serviceCpuUsPerRequest: per(cpu(services.map((s) => s.pid)) - servicesBefore), haproxyCpuUsPerRequest: per(cpu(balancers.map((b) => b.pid)) - balancersBefore) });
-        }
-      }
-      const medians = runs.map(medianOf);
-      rows.push({
-        case: c.name,
-        targets: targets.map((t, i) => ({
-          name: t.name,
-          runs: runs[i],
-          median: medians[i],
-          ratio: medians[i].requestsPerSecond / medians[0].requestsPerSecond,
-          pairedRatio: mid(runs[i].map((r, round) => r.requestsPerSecond / runs[0][round].requestsPerSecond)),
-        })),
+      const runs = await rotatedRounds(targets.length, ctx.rounds, async (i): Promise<Run> => {
+        const servicesBefore = cpu(services.map((s) => s.pid));
+        const balancersBefore = cpu(balancers.map((b) => b.pid));
+        const r = await runLoad(targets[i].url, c, ctx.connections, ctx.duration);
+        const per = (ms: number): number => (1000 * ms) / Math.max(r.requests, 1);
+        return { ...r, serviceCpuUsPerRequest: per(cpu(services.map((s) => s.pid)) - servicesBefore), haproxyCpuUsPerRequest: per(cpu(balancers.map((b) => b.pid)) - balancersBefore) };
       });
+      rows.push({ case: c.name, targets: compared(targets.map((t) => t.name), runs, ['serviceCpuUsPerRequest', 'haproxyCpuUsPerRequest']) });
     }
     const md = [
       `One instance vs three behind HAProxy on the report path (\`npm run bench -- --only instances\`): one database, ${os.cpus().length} cores shared by everything, ` +

@@ -20,8 +20,9 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { runLoad, LoadResult } from './load';
+import { casesNamed, Compared, compared, rotatedRounds } from './rounds';
 import type { SectionContext, SectionResult } from './sections';
-import { BenchService, cpuMs, errorLines, fmt, mid, startService, withoutOtel } from './service';
+import { BenchService, cpuMs, errorLines, fmt, startService, withoutOtel } from './service';
 
 interface OtlpSink {
   url: string;
@@ -62,25 +63,8 @@ const CASES = ['GET /workflows/vault/{id}', 'GET /fault?limit=50'];
 
 type Run = LoadResult & { cpuUsPerRequest: number };
 
-const medianOf = (runs: Run[]): Run => ({
-  cpuUsPerRequest: mid(runs.map((r) => r.cpuUsPerRequest)),
-  requestsPerSecond: mid(runs.map((r) => r.requestsPerSecond)),
-  p50Ms: mid(runs.map((r) => r.p50Ms)),
-  p99Ms: mid(runs.map((r) => r.p99Ms)),
-  errors: runs.reduce((s, r) => s + r.errors, 0),
-  unexpected: runs.reduce<Record<string, number>>((all, r) => {
-    for (const [status, n] of Object.entries(r.unexpected ?? {})) all[status] = (all[status] ?? 0) + n;
-    return all;
-  }, {}),
-  requests: runs.reduce((s, r) => s + r.requests, 0),
-});
-
 export async function measureTracingCost(ctx: SectionContext): Promise<SectionResult> {
-  const cases = CASES.map((name) => {
-    const c = ctx.cases.find((k) => k.name === name);
-    if (c === undefined) throw new Error(`tracing-cost: the ${name} case is missing`);
-    return c;
-  });
+  const cases = casesNamed(ctx, 'tracing-cost', CASES);
   const sink = await startSink();
   const base = withoutOtel(ctx.serviceEnv);
   const variants = [
@@ -93,29 +77,21 @@ export async function measureTracingCost(ctx: SectionContext): Promise<SectionRe
   const services: BenchService[] = [];
   try {
     for (const v of variants) services.push(await startService(ctx.serviceArgs, v.env, ctx.track));
-    const rows: Array<{ case: string; variants: Array<{ name: string; runs: Run[]; median: Run; ratio: number; p99Ratio: number; pairedRatio: number; cpuRatio: number }> }> = [];
+    const rows: Array<{ case: string; variants: Array<Compared<Run> & { p99Ratio: number; cpuRatio: number }> }> = [];
     for (const c of cases) {
       if (ctx.warmup > 0) for (const s of services) await runLoad(s.url, c, ctx.connections, Math.max(1, Math.round(ctx.warmup / 3)));
-      const runs = variants.map(() => [] as Run[]);
-      for (let round = 0; round < ctx.rounds; round++) {
-        for (let k = 0; k < variants.length; k++) {
-          const i = (k + round) % variants.length;
-          const cpuBefore = cpuMs(services[i].pid);
-          const r = await runLoad(services[i].url, c, ctx.connections, ctx.duration);
-          runs[i].push({ ...r, cpuUsPerRequest: (1000 * (cpuMs(services[i].pid) - cpuBefore)) / Math.max(r.requests, 1) });
-        }
-      }
-      const medians = runs.map(medianOf);
+      const runs = await rotatedRounds(variants.length, ctx.rounds, async (i): Promise<Run> => {
+        const cpuBefore = cpuMs(services[i].pid);
+        const r = await runLoad(services[i].url, c, ctx.connections, ctx.duration);
+        return { ...r, cpuUsPerRequest: (1000 * (cpuMs(services[i].pid) - cpuBefore)) / Math.max(r.requests, 1) };
+      });
+      const [unset, ...others] = compared(variants.map((v) => v.name), runs, ['cpuUsPerRequest']);
       rows.push({
         case: c.name,
-        variants: variants.map((v, i) => ({
-          name: v.name,
-          runs: runs[i],
-          median: medians[i],
-          ratio: medians[i].requestsPerSecond / medians[0].requestsPerSecond,
-          p99Ratio: medians[i].p99Ms / Math.max(medians[0].p99Ms, 0.001),
-          pairedRatio: mid(runs[i].map((r, round) => r.requestsPerSecond / runs[0][round].requestsPerSecond)),
-          cpuRatio: medians[i].cpuUsPerRequest / medians[0].cpuUsPerRequest,
+        variants: [unset, ...others].map((v) => ({
+          ...v,
+          p99Ratio: v.median.p99Ms / Math.max(unset.median.p99Ms, 0.001),
+          cpuRatio: v.median.cpuUsPerRequest / unset.median.cpuUsPerRequest,
         })),
       });
     }
