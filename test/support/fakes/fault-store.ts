@@ -52,7 +52,7 @@ export function faultDraft(over: Partial<FaultEntity> = {}): FaultEntity {
   const createdAt = over.createdAt ?? new Date('2026-01-01T00:00:00Z');
   sequence += 1;
   return Object.assign(new FaultEntity(), {
-    id: `flt_${String(sequence).padStart(26, '0')}`,
+    id: `flt_${String(sequence).padStart(27, '0')}`,
     customerId: 'cus_a',
     resourceId: 'router-1',
     microserviceId: 'monitor',
