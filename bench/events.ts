@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { signDevToken } from '../src/auth/dev-token';
+import { SseStream, openSse } from '../test/support/sse-client';
 import { LoadCase, LoadResult, runLoad } from './load';
 
 export interface EventsBenchOptions {
@@ -83,42 +83,19 @@ async function deliveryRate(o: EventsBenchOptions, run: string): Promise<Pick<Ev
   }
 }
 
-/** One open SSE stream: when each fault's `fault.created` arrived. */
-async function openStream(url: string, token: string, arrivals: Map<string, number[]>): Promise<AbortController> {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: controller.signal });
-  if (res.status !== 200 || res.body === null) throw new Error(`events bench: GET /fault/stream → ${res.status}`);
-  const reader = (res.body as unknown as WebReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const at = Date.now();
-        buffer += decoder.decode(value, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const data = buffer
-            .slice(0, cut)
-            .split('\n')
-            .find((l) => l.startsWith('data: '));
-          buffer = buffer.slice(cut + 2);
-          if (data === undefined) continue;
-          const event = JSON.parse(data.slice(6)) as { type: string; data: { fault: { id: string } } };
-          if (event.type !== 'fault.created') continue;
-          // It may arrive before the report's own response does.
-          const seen = arrivals.get(event.data.fault.id) ?? [];
-          seen.push(at);
-          arrivals.set(event.data.fault.id, seen);
-        }
-      }
-    } catch {
-      // aborted at the end of the run
-    }
-  })();
-  return controller;
+/** One open SSE stream (test/support's client): when each fault's `fault.created` arrived. */
+async function openStream(url: string, token: string, arrivals: Map<string, number[]>): Promise<SseStream> {
+  const stream = await openSse(url, { authorization: `Bearer ${token}` }, (frame, at) => {
+    if (frame.data === undefined) return;
+    const event = JSON.parse(frame.data) as { type: string; data: { fault: { id: string } } };
+    if (event.type !== 'fault.created') return;
+    // It may arrive before the report's own response does.
+    const seen = arrivals.get(event.data.fault.id) ?? [];
+    seen.push(at);
+    arrivals.set(event.data.fault.id, seen);
+  });
+  if (stream.status !== 200) throw new Error(`events bench: GET /fault/stream → ${stream.status}`);
+  return stream;
 }
 
 /** p50/p99 from a report being sent to its event arriving on each of N open streams (one token each): the report's own latency included. */
@@ -147,7 +124,7 @@ async function fanout(o: EventsBenchOptions, run: string): Promise<EventsBenchRe
     latencies.sort((a, b) => a - b);
     return { streams: o.streams, events: o.streamEvents, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] ?? 0, missing: expected - latencies.length };
   } finally {
-    for (const s of streams) s.abort();
+    for (const s of streams) s.close();
   }
 }
 

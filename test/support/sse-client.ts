@@ -14,7 +14,12 @@ export interface SseStream {
   close(): void;
 }
 
-export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
+/**
+ * Opens `url` as an event stream (a non-200 answer: its status, no frames, ended). `onFrame`, when
+ * given, hears of each frame as it is parsed, with the time its last bytes were read (what the
+ * bench measures latency to).
+ */
+export async function openSse(url: string, headers: Record<string, string> = {}, onFrame?: (frame: SseFrame, at: number) => void): Promise<SseStream> {
   const controller = new AbortController();
   const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
   const frames: SseFrame[] = [];
@@ -33,6 +38,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
+        const at = Date.now();
         buffer += decoder.decode(value, { stream: true });
         let cut: number;
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
@@ -47,10 +53,11 @@ export async function openSse(url: string, headers: Record<string, string> = {})
             }
           }
           frames.push(frame);
+          onFrame?.(frame, at);
         }
       }
     } catch {
-      // aborted by the test
+      // aborted by the caller
     } finally {
       resolveEnded();
     }
