@@ -1,8 +1,6 @@
-import { DataSource } from 'typeorm';
-import { Clock } from '../src/common/clock';
-import { FakeClock } from './support/fake-clock';
+import { clockedTenantSuite } from './support/clocked-tenant-suite';
 import { keysetOrder, seedFaults } from './support/fault-seed';
-import { TestApp, TestResponse, startTestApp } from './support/test-app';
+import { TestResponse } from './support/test-app';
 import { newTenant, serviceToken, userToken } from './support/tokens';
 
 const SECOND = 1000;
@@ -20,29 +18,14 @@ const report = (overrides: Record<string, unknown> = {}): Record<string, unknown
 
 /** Fault lifecycle: dedup, reopen, resolve, acknowledge, bulk, silences, new filters — through HTTP on PostgreSQL. */
 describe('Fault lifecycle', () => {
-  let t: TestApp;
-  let db: DataSource;
-  const clock = new FakeClock();
-  let tenant: string;
-  let token: string;
+  const fx = clockedTenantSuite({ env: { FAULT_REOPEN_WINDOW_SECONDS: '300' } });
 
-  beforeAll(async () => {
-    t = await startTestApp({ env: { FAULT_REOPEN_WINDOW_SECONDS: '300' }, override: (b) => b.overrideProvider(Clock).useValue(clock) });
-    db = t.app.get(DataSource);
-  });
-  afterAll(() => t.close());
-  beforeEach(() => {
-    clock.current = new Date();
-    tenant = newTenant();
-    token = userToken(tenant, { subject: 'usr_alice' });
-  });
-
-  const post = (body: Record<string, unknown>, tk = token, headers?: Record<string, string>): Promise<TestResponse> =>
-    t.request('POST', '/fault', { token: tk, body, headers });
-  const get = (id: string, tk = token): Promise<TestResponse> => t.request('GET', `/fault/${id}`, { token: tk });
-  const resolve = (body: Record<string, unknown>, tk = token): Promise<TestResponse> => t.request('POST', '/fault/resolve', { token: tk, body });
-  const list = async (query: Record<string, string>, tk = token): Promise<Array<Record<string, any>>> => {
-    const res = await t.request('GET', `/fault?${new URLSearchParams({ limit: '100', ...query }).toString()}`, { token: tk });
+  const post = (body: Record<string, unknown>, tk = fx.token, headers?: Record<string, string>): Promise<TestResponse> =>
+    fx.t.request('POST', '/fault', { token: tk, body, headers });
+  const get = (id: string, tk = fx.token): Promise<TestResponse> => fx.t.request('GET', `/fault/${id}`, { token: tk });
+  const resolve = (body: Record<string, unknown>, tk = fx.token): Promise<TestResponse> => fx.t.request('POST', '/fault/resolve', { token: tk, body });
+  const list = async (query: Record<string, string>, tk = fx.token): Promise<Array<Record<string, any>>> => {
+    const res = await fx.t.request('GET', `/fault?${new URLSearchParams({ limit: '100', ...query }).toString()}`, { token: tk });
     expect(res.status).toBe(200);
     return res.body.data;
   };
@@ -54,7 +37,7 @@ describe('Fault lifecycle', () => {
       expect(first.headers.get('fault-deduplicated')).toBeNull();
       expect(first.body).toMatchObject({ dedup_key: 'wantunnel:dev_wan1:WAN1', occurrences: 1, last_occurred_at: first.body.created_at, status: 'unresolved' });
 
-      clock.advance(30 * SECOND);
+      fx.clock.advance(30 * SECOND);
       const repeat = await post(report({ message: 'WAN tunnel down again', cause: 'Other cause', microservice_id: 'other' }));
       expect(repeat.status).toBe(200);
       expect(repeat.headers.get('fault-deduplicated')).toBe('true');
@@ -90,9 +73,9 @@ describe('Fault lifecycle', () => {
     it('reopens the fault when the key repeats within FAULT_REOPEN_WINDOW_SECONDS of its resolve', async () => {
       const first = await post(report());
       await post(report());
-      await t.request('PATCH', `/fault/${first.body.id}`, { token, body: { acknowledged: true } });
+      await fx.t.request('PATCH', `/fault/${first.body.id}`, { token: fx.token, body: { acknowledged: true } });
       expect((await resolve({ dedup_key: 'wantunnel:dev_wan1:WAN1' })).body.resolved).toBe(1);
-      clock.advance(299 * SECOND);
+      fx.clock.advance(299 * SECOND);
       const flap = await post(report({ severity: 'CRITICAL' }));
       expect(flap.status).toBe(200);
       expect(flap.headers.get('fault-reopened')).toBe('true');
@@ -112,9 +95,9 @@ describe('Fault lifecycle', () => {
       // The site filter finds it once: neither the merges nor the reopen (whose row, inserted first,
       // was deleted with its path segments) left segments of their own.
       expect((await list({ site: 'rack_7' })).map((f) => f.id)).toEqual([first.body.id]);
-      const segments = await db.query<Array<{ fault_id: string; segment: string }>>(
+      const segments = await fx.db.query<Array<{ fault_id: string; segment: string }>>(
         'SELECT fault_id, segment FROM fault_path_segments WHERE customer_id = $1 ORDER BY segment',
-        [tenant],
+        [fx.tenant],
       );
       expect(segments).toEqual(['dev_wan1', 'rack_7', 'site_north'].map((segment) => ({ fault_id: first.body.id, segment })));
     });
@@ -122,7 +105,7 @@ describe('Fault lifecycle', () => {
     it('creates a new fault when the key repeats after the reopen window', async () => {
       const first = await post(report());
       await resolve({ dedup_key: 'wantunnel:dev_wan1:WAN1' });
-      clock.advance(301 * SECOND);
+      fx.clock.advance(301 * SECOND);
       const later = await post(report());
       expect(later.status).toBe(201);
       expect(later.headers.get('fault-reopened')).toBeNull();
@@ -158,16 +141,16 @@ describe('Fault lifecycle', () => {
     it('keeps Idempotency-Key exact: a retried repeat replays its first answer and counts once', async () => {
       await post(report());
       const headers = { 'Idempotency-Key': 'retry-of-repeat-1' };
-      const repeat = await post(report(), token, headers);
+      const repeat = await post(report(), fx.token, headers);
       expect([repeat.status, repeat.headers.get('fault-deduplicated'), repeat.body.occurrences]).toEqual([200, 'true', 2]);
-      const retry = await post(report(), token, headers);
+      const retry = await post(report(), fx.token, headers);
       expect(retry.status).toBe(200);
       expect(retry.headers.get('idempotent-replayed')).toBe('true');
       expect(retry.headers.get('fault-deduplicated')).toBe('true');
       expect(retry.body).toEqual(repeat.body);
       expect((await get(repeat.body.id)).body.occurrences).toBe(2);
       // The key belongs to that request: another dedup_key under it is another body.
-      expect((await post(report({ dedup_key: 'other' }), token, headers)).status).toBe(422);
+      expect((await post(report({ dedup_key: 'other' }), fx.token, headers)).status).toBe(422);
     });
 
     it('is exactly once under concurrency: 50 simultaneous reports make one fault with occurrences 50', async () => {
@@ -211,9 +194,9 @@ describe('Fault lifecycle', () => {
         }
       })();
       await Promise.all([...reporters, resolver]);
-      const [{ open, total }] = await db.query(
+      const [{ open, total }] = await fx.db.query(
         `SELECT count(*) FILTER (WHERE status = 'unresolved')::int AS open, coalesce(sum(occurrences), 0)::int AS total FROM faults WHERE customer_id = $1 AND dedup_key = $2`,
-        [tenant, key],
+        [fx.tenant, key],
       );
       expect(open).toBeLessThanOrEqual(1);
       expect(total).toBe(reports);
@@ -230,7 +213,7 @@ describe('Fault lifecycle', () => {
     });
 
     it('reads faults written before the lifecycle as occurrences 1, last_occurred_at = created_at, not silenced', async () => {
-      const [old] = await seedFaults(db, tenant, 1, new Date(Date.now() - 3600_000), 1);
+      const [old] = await seedFaults(fx.db, fx.tenant, 1, new Date(Date.now() - 3600_000), 1);
       const res = await get(old.id);
       expect(res.body).toMatchObject({ dedup_key: null, occurrences: 1, last_occurred_at: res.body.created_at, acknowledged_at: null, acknowledged_by: null, silenced: false });
     });
@@ -239,11 +222,11 @@ describe('Fault lifecycle', () => {
   describe('POST /fault/resolve', () => {
     it('resolves by dedup_key (user), answers the faults, and is idempotent', async () => {
       const f = await post(report());
-      clock.advance(5 * SECOND);
+      fx.clock.advance(5 * SECOND);
       const res = await resolve({ dedup_key: 'wantunnel:dev_wan1:WAN1' });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ resolved: 1, data: [{ ...f.body, status: 'resolved', resolved_at: expect.any(String) }] });
-      expect(Date.parse(res.body.data[0].resolved_at)).toBe(clock.now().getTime());
+      expect(Date.parse(res.body.data[0].resolved_at)).toBe(fx.clock.now().getTime());
       const again = await resolve({ dedup_key: 'wantunnel:dev_wan1:WAN1' });
       expect(again.body).toEqual({ resolved: 0, data: [] });
       expect((await resolve({ dedup_key: 'never-reported' })).body).toEqual({ resolved: 0, data: [] });
@@ -256,7 +239,7 @@ describe('Fault lifecycle', () => {
       const b = await post(noKey);
       const otherType = await post({ ...noKey, type: 'site' });
       const svc = serviceToken(['faults:ingest'], 'wantunnel-monitor');
-      const res = await resolve({ customer_id: tenant, resource_id: 'dev_wan1', type: 'wantunnel' }, svc);
+      const res = await resolve({ customer_id: fx.tenant, resource_id: 'dev_wan1', type: 'wantunnel' }, svc);
       expect(res.status).toBe(200);
       expect(res.body.resolved).toBe(2);
       expect(res.body.data.map((f: { id: string }) => f.id).sort()).toEqual([a.body.id, b.body.id].sort());
@@ -264,7 +247,7 @@ describe('Fault lifecycle', () => {
       // A user resolves by resource + type too; the service resolves by key too.
       expect((await resolve({ resource_id: 'dev_wan1', type: 'site' })).body.resolved).toBe(1);
       await post(report());
-      expect((await resolve({ customer_id: tenant, dedup_key: 'wantunnel:dev_wan1:WAN1' }, svc)).body.resolved).toBe(1);
+      expect((await resolve({ customer_id: fx.tenant, dedup_key: 'wantunnel:dev_wan1:WAN1' }, svc)).body.resolved).toBe(1);
     });
 
     it.each([
@@ -279,10 +262,10 @@ describe('Fault lifecycle', () => {
     });
 
     it('needs faults:write (users) or faults:ingest (services, with customer_id)', async () => {
-      expect((await resolve({ dedup_key: 'k' }, userToken(tenant, { scopes: ['faults:read'] }))).status).toBe(403);
-      expect((await resolve({ dedup_key: 'k', customer_id: tenant }, serviceToken(['vault:use']))).status).toBe(403);
+      expect((await resolve({ dedup_key: 'k' }, userToken(fx.tenant, { scopes: ['faults:read'] }))).status).toBe(403);
+      expect((await resolve({ dedup_key: 'k', customer_id: fx.tenant }, serviceToken(['vault:use']))).status).toBe(403);
       expect((await resolve({ dedup_key: 'k' }, serviceToken(['faults:ingest']))).status).toBe(400);
-      expect((await t.request('POST', '/fault/resolve', { body: { dedup_key: 'k' } })).status).toBe(401);
+      expect((await fx.t.request('POST', '/fault/resolve', { body: { dedup_key: 'k' } })).status).toBe(401);
     });
 
     it('never touches another tenant', async () => {
@@ -297,26 +280,26 @@ describe('Fault lifecycle', () => {
   describe('acknowledge (PATCH acknowledged)', () => {
     it('true sets acknowledged_at and acknowledged_by, false clears them; the rest of the fault is untouched', async () => {
       const f = await post(report());
-      clock.advance(10 * SECOND);
-      const ack = await t.request('PATCH', `/fault/${f.body.id}`, { token, body: { acknowledged: true } });
+      fx.clock.advance(10 * SECOND);
+      const ack = await fx.t.request('PATCH', `/fault/${f.body.id}`, { token: fx.token, body: { acknowledged: true } });
       expect(ack.status).toBe(200);
-      expect(ack.body).toEqual({ ...f.body, acknowledged_at: clock.now().toISOString().replace('Z', '000Z'), acknowledged_by: 'usr_alice' });
+      expect(ack.body).toEqual({ ...f.body, acknowledged_at: fx.clock.now().toISOString().replace('Z', '000Z'), acknowledged_by: 'usr_alice' });
       // Acknowledging again keeps the first acknowledgement.
-      clock.advance(10 * SECOND);
-      const again = await t.request('PATCH', `/fault/${f.body.id}`, { token: userToken(tenant, { subject: 'usr_bob' }), body: { acknowledged: true } });
+      fx.clock.advance(10 * SECOND);
+      const again = await fx.t.request('PATCH', `/fault/${f.body.id}`, { token: userToken(fx.tenant, { subject: 'usr_bob' }), body: { acknowledged: true } });
       expect(again.body.acknowledged_by).toBe('usr_alice');
-      const unack = await t.request('PATCH', `/fault/${f.body.id}`, { token, body: { acknowledged: false } });
+      const unack = await fx.t.request('PATCH', `/fault/${f.body.id}`, { token: fx.token, body: { acknowledged: false } });
       expect(unack.body).toEqual({ ...f.body, acknowledged_at: null, acknowledged_by: null });
-      expect((await t.request('PATCH', `/fault/${f.body.id}`, { token, body: { acknowledged: 'yes' } })).status).toBe(400);
-      expect((await t.request('PATCH', `/fault/${f.body.id}`, { token: userToken(newTenant()), body: { acknowledged: true } })).status).toBe(404);
+      expect((await fx.t.request('PATCH', `/fault/${f.body.id}`, { token: fx.token, body: { acknowledged: 'yes' } })).status).toBe(400);
+      expect((await fx.t.request('PATCH', `/fault/${f.body.id}`, { token: userToken(newTenant()), body: { acknowledged: true } })).status).toBe(404);
     });
 
     it('refuses to unresolve a fault whose dedup_key is open in another fault (409), since a key is open once', async () => {
       const first = await post(report());
       await resolve({ dedup_key: 'wantunnel:dev_wan1:WAN1' });
-      clock.advance(400 * SECOND);
+      fx.clock.advance(400 * SECOND);
       await post(report());
-      const res = await t.request('PATCH', `/fault/${first.body.id}`, { token, body: { status: 'unresolved' } });
+      const res = await fx.t.request('PATCH', `/fault/${first.body.id}`, { token: fx.token, body: { status: 'unresolved' } });
       expect(res.status).toBe(409);
       expect((await get(first.body.id)).body.status).toBe('resolved');
     });
@@ -334,7 +317,7 @@ describe('Fault lifecycle', () => {
       const ids = mine.map((r) => r.body.id as string);
       const foreign = (await post(noKey(), userToken(newTenant()))).body.id as string;
       const unknown = 'flt_000000000000000000000000000';
-      const bulk = (body: unknown): Promise<TestResponse> => t.request('POST', '/fault/bulk', { token, body });
+      const bulk = (body: unknown): Promise<TestResponse> => fx.t.request('POST', '/fault/bulk', { token: fx.token, body });
 
       const resolved = await bulk({ ids: [...ids, foreign, unknown, 'garbage', ids[0]], action: 'resolve' });
       expect(resolved.status).toBe(200);
@@ -349,7 +332,7 @@ describe('Fault lifecycle', () => {
       expect(acked.body).toEqual({ updated: 2, not_found: [foreign] });
       expect((await get(ids[1])).body).toMatchObject({ acknowledged_by: 'usr_alice', acknowledged_at: expect.any(String) });
       // The other tenant's fault was not touched.
-      const other = await t.request('GET', `/fault/${foreign}`, { token: userToken((await db.query('SELECT customer_id FROM faults WHERE id = $1', [foreign]))[0].customer_id) });
+      const other = await fx.t.request('GET', `/fault/${foreign}`, { token: userToken((await fx.db.query('SELECT customer_id FROM faults WHERE id = $1', [foreign]))[0].customer_id) });
       expect(other.body).toMatchObject({ status: 'unresolved', acknowledged_at: null });
     });
 
@@ -360,18 +343,18 @@ describe('Fault lifecycle', () => {
       ['ids of the wrong type', { ids: [1, 2], action: 'resolve' }],
       ['no action', { ids: ['flt_1'] }],
     ])('refuses %s with 400', async (_name, body) => {
-      expect((await t.request('POST', '/fault/bulk', { token, body })).status).toBe(400);
+      expect((await fx.t.request('POST', '/fault/bulk', { token: fx.token, body })).status).toBe(400);
     });
 
     it('needs faults:write', async () => {
-      const res = await t.request('POST', '/fault/bulk', { token: userToken(tenant, { scopes: ['faults:read'] }), body: { ids: ['flt_1'], action: 'resolve' } });
+      const res = await fx.t.request('POST', '/fault/bulk', { token: userToken(fx.tenant, { scopes: ['faults:read'] }), body: { ids: ['flt_1'], action: 'resolve' } });
       expect(res.status).toBe(403);
     });
   });
 
   describe('silences', () => {
-    const silence = (body: Record<string, unknown>, tk = token): Promise<TestResponse> =>
-      t.request('POST', '/fault/silences', { token: tk, body: { comment: 'Carrier maintenance', ends_at: new Date(clock.now().getTime() + 3600_000).toISOString(), ...body } });
+    const silence = (body: Record<string, unknown>, tk = fx.token): Promise<TestResponse> =>
+      fx.t.request('POST', '/fault/silences', { token: tk, body: { comment: 'Carrier maintenance', ends_at: new Date(fx.clock.now().getTime() + 3600_000).toISOString(), ...body } });
     const plain = (overrides: Record<string, unknown> = {}): Record<string, unknown> => {
       const body = report(overrides);
       delete body.dedup_key;
@@ -386,28 +369,28 @@ describe('Fault lifecycle', () => {
         site: 'site_north',
         resource_id: null,
         type: null,
-        starts_at: clock.now().toISOString().replace('Z', '000Z'),
-        ends_at: new Date(clock.now().getTime() + 3600_000).toISOString().replace('Z', '000Z'),
+        starts_at: fx.clock.now().toISOString().replace('Z', '000Z'),
+        ends_at: new Date(fx.clock.now().getTime() + 3600_000).toISOString().replace('Z', '000Z'),
         comment: 'Carrier maintenance',
         created_by: 'usr_alice',
-        created_at: clock.now().toISOString().replace('Z', '000Z'),
+        created_at: fx.clock.now().toISOString().replace('Z', '000Z'),
         schedule: null,
         active: true,
-        next_window: { starts_at: clock.now().toISOString().replace('Z', '000Z'), ends_at: new Date(clock.now().getTime() + 3600_000).toISOString().replace('Z', '000Z') },
+        next_window: { starts_at: fx.clock.now().toISOString().replace('Z', '000Z'), ends_at: new Date(fx.clock.now().getTime() + 3600_000).toISOString().replace('Z', '000Z') },
       });
-      const future = await silence({ type: 'bgp', starts_at: new Date(clock.now().getTime() + 7200_000).toISOString(), ends_at: new Date(clock.now().getTime() + 9000_000).toISOString() });
+      const future = await silence({ type: 'bgp', starts_at: new Date(fx.clock.now().getTime() + 7200_000).toISOString(), ends_at: new Date(fx.clock.now().getTime() + 9000_000).toISOString() });
       expect(future.status).toBe(201);
-      const listed = await t.request('GET', '/fault/silences', { token });
+      const listed = await fx.t.request('GET', '/fault/silences', { token: fx.token });
       expect(listed.body.map((s: { id: string }) => s.id)).toEqual([res.body.id, future.body.id]);
 
-      clock.advance(3601 * SECOND); // the first one has ended
-      expect((await t.request('GET', '/fault/silences', { token })).body.map((s: { id: string }) => s.id)).toEqual([future.body.id]);
-      const all = await t.request('GET', '/fault/silences?include_expired=true', { token });
+      fx.clock.advance(3601 * SECOND); // the first one has ended
+      expect((await fx.t.request('GET', '/fault/silences', { token: fx.token })).body.map((s: { id: string }) => s.id)).toEqual([future.body.id]);
+      const all = await fx.t.request('GET', '/fault/silences?include_expired=true', { token: fx.token });
       expect(all.body.map((s: { id: string }) => s.id)).toEqual([res.body.id, future.body.id]);
 
-      expect((await t.request('DELETE', `/fault/silences/${future.body.id}`, { token })).status).toBe(204);
-      expect((await t.request('DELETE', `/fault/silences/${future.body.id}`, { token })).status).toBe(404);
-      expect((await t.request('DELETE', '/fault/silences/not-an-id', { token })).status).toBe(404);
+      expect((await fx.t.request('DELETE', `/fault/silences/${future.body.id}`, { token: fx.token })).status).toBe(204);
+      expect((await fx.t.request('DELETE', `/fault/silences/${future.body.id}`, { token: fx.token })).status).toBe(404);
+      expect((await fx.t.request('DELETE', '/fault/silences/not-an-id', { token: fx.token })).status).toBe(404);
     });
 
     it.each([
@@ -427,14 +410,14 @@ describe('Fault lifecycle', () => {
     });
 
     it('applies only between starts_at and ends_at, and only to its tenant', async () => {
-      await silence({ type: 'wantunnel', starts_at: new Date(clock.now().getTime() + 600_000).toISOString(), ends_at: new Date(clock.now().getTime() + 1200_000).toISOString() });
+      await silence({ type: 'wantunnel', starts_at: new Date(fx.clock.now().getTime() + 600_000).toISOString(), ends_at: new Date(fx.clock.now().getTime() + 1200_000).toISOString() });
       expect((await post(plain())).body.silenced).toBe(false); // not started yet
-      clock.advance(700 * SECOND);
+      fx.clock.advance(700 * SECOND);
       const during = await post(plain());
       expect(during.body.silenced).toBe(true);
       const tokenB = userToken(newTenant());
       expect((await post(plain(), tokenB)).body.silenced).toBe(false); // B has no silence
-      clock.advance(600 * SECOND);
+      fx.clock.advance(600 * SECOND);
       expect((await post(plain())).body.silenced).toBe(false); // expired
       // Listed as usual, and filterable.
       expect((await list({ silenced: 'true' })).map((f) => f.id)).toEqual([during.body.id]);
@@ -446,7 +429,7 @@ describe('Fault lifecycle', () => {
       const f = await post(report());
       expect(f.body.silenced).toBe(true);
       expect((await post(report())).body.silenced).toBe(true);
-      await t.request('DELETE', `/fault/silences/${s.body.id}`, { token });
+      await fx.t.request('DELETE', `/fault/silences/${s.body.id}`, { token: fx.token });
       expect((await post(report())).body.silenced).toBe(true); // same episode
       await resolve({ dedup_key: 'wantunnel:dev_wan1:WAN1' });
       const reopened = await post(report());
@@ -477,14 +460,14 @@ describe('Fault lifecycle', () => {
     it('is per tenant and scoped: B neither sees nor deletes A’s silences; reads need faults:read, changes faults:write', async () => {
       const a = await silence({ site: 'site_north' });
       const tokenB = userToken(newTenant());
-      expect((await t.request('GET', '/fault/silences?include_expired=true', { token: tokenB })).body).toEqual([]);
-      expect((await t.request('DELETE', `/fault/silences/${a.body.id}`, { token: tokenB })).status).toBe(404);
-      expect((await t.request('GET', '/fault/silences', { token })).body).toHaveLength(1);
-      const reader = userToken(tenant, { scopes: ['faults:read'] });
-      expect((await t.request('GET', '/fault/silences', { token: reader })).status).toBe(200);
+      expect((await fx.t.request('GET', '/fault/silences?include_expired=true', { token: tokenB })).body).toEqual([]);
+      expect((await fx.t.request('DELETE', `/fault/silences/${a.body.id}`, { token: tokenB })).status).toBe(404);
+      expect((await fx.t.request('GET', '/fault/silences', { token: fx.token })).body).toHaveLength(1);
+      const reader = userToken(fx.tenant, { scopes: ['faults:read'] });
+      expect((await fx.t.request('GET', '/fault/silences', { token: reader })).status).toBe(200);
       expect((await silence({ site: 'x' }, reader)).status).toBe(403);
-      expect((await t.request('DELETE', `/fault/silences/${a.body.id}`, { token: reader })).status).toBe(403);
-      expect((await t.request('GET', '/fault/silences', { token: serviceToken(['faults:ingest']) })).status).toBe(403);
+      expect((await fx.t.request('DELETE', `/fault/silences/${a.body.id}`, { token: reader })).status).toBe(403);
+      expect((await fx.t.request('GET', '/fault/silences', { token: serviceToken(['faults:ingest']) })).status).toBe(403);
     });
   });
 
@@ -492,9 +475,9 @@ describe('Fault lifecycle', () => {
     it('pages every filter (alone and combined) exactly, newest first, 3 at a time', async () => {
       // 24 faults with distinct created_at (the clock moves 1 s between reports).
       const created: Array<Record<string, any>> = [];
-      await t.request('POST', '/fault/silences', { token, body: { type: 'power', comment: 'PDU work', ends_at: new Date(clock.now().getTime() + 86_400_000).toISOString() } });
+      await fx.t.request('POST', '/fault/silences', { token: fx.token, body: { type: 'power', comment: 'PDU work', ends_at: new Date(fx.clock.now().getTime() + 86_400_000).toISOString() } });
       for (let i = 0; i < 24; i++) {
-        clock.advance(SECOND);
+        fx.clock.advance(SECOND);
         const body: Record<string, unknown> = {
           resource_id: `dev_${i % 3}`,
           microservice_id: 'm',
@@ -506,7 +489,7 @@ describe('Fault lifecycle', () => {
         };
         const res = await post(body);
         expect(res.status).toBe(201);
-        if (i % 7 === 0) await t.request('PATCH', `/fault/${res.body.id}`, { token, body: { acknowledged: true } });
+        if (i % 7 === 0) await fx.t.request('PATCH', `/fault/${res.body.id}`, { token: fx.token, body: { acknowledged: true } });
         created.push({ ...res.body, acknowledged: i % 7 === 0 });
       }
       const newestFirst = [...created].reverse();
@@ -534,7 +517,7 @@ describe('Fault lifecycle', () => {
         let cursor: string | null = null;
         do {
           const qs: URLSearchParams = new URLSearchParams({ ...filters, limit: '3', ...(cursor ? { cursor } : {}) });
-          const res: TestResponse = await t.request('GET', `/fault?${qs.toString()}`, { token });
+          const res: TestResponse = await fx.t.request('GET', `/fault?${qs.toString()}`, { token: fx.token });
           expect([filters, res.status]).toEqual([filters, 200]);
           seen.push(...res.body.data.map((f: { id: string }) => f.id));
           cursor = res.body.meta.cursor;
@@ -542,35 +525,35 @@ describe('Fault lifecycle', () => {
         expect([filters, seen]).toEqual([filters, expected]);
       }
       // A cursor of one filter is refused with another.
-      const first = await t.request('GET', '/fault?q=link&limit=2', { token });
-      expect((await t.request('GET', `/fault?q=wan1&limit=2&cursor=${encodeURIComponent(first.body.meta.cursor)}`, { token })).status).toBe(400);
+      const first = await fx.t.request('GET', '/fault?q=link&limit=2', { token: fx.token });
+      expect((await fx.t.request('GET', `/fault?q=wan1&limit=2&cursor=${encodeURIComponent(first.body.meta.cursor)}`, { token: fx.token })).status).toBe(400);
     });
 
     it.each([['q=a'], [`q=${'x'.repeat(201)}`], ['q=a%0Ab'], ['acknowledged=yes'], ['silenced=1'], ['dedup_key=has%20space'], ['q=ab&q=cd']])(
       'refuses %s with 400',
       async (qs) => {
-        expect((await t.request('GET', `/fault?${qs}`, { token })).status).toBe(400);
+        expect((await fx.t.request('GET', `/fault?${qs}`, { token: fx.token })).status).toBe(400);
       },
     );
 
     it('finds a rare term beyond the newest-first walk (trigram step), and a frequent one, paging exactly', async () => {
-      const seeded = await seedFaults(db, tenant, 3000, new Date(Date.now() - 3600_000), 1);
+      const seeded = await seedFaults(fx.db, fx.tenant, 3000, new Date(Date.now() - 3600_000), 1);
       const oldest = [...seeded].sort(keysetOrder).slice(-3);
-      await db.query(`UPDATE faults SET cause = 'Carrier ticket ZQX-7731' WHERE id = ANY($1::varchar[])`, [oldest.map((f) => f.id)]);
+      await fx.db.query(`UPDATE faults SET cause = 'Carrier ticket ZQX-7731' WHERE id = ANY($1::varchar[])`, [oldest.map((f) => f.id)]);
       const pages: string[][] = [];
       let cursor: string | null = null;
       do {
         const qs: URLSearchParams = new URLSearchParams({ q: 'zqx-77', limit: '2', ...(cursor ? { cursor } : {}) });
-        const res: TestResponse = await t.request('GET', `/fault?${qs.toString()}`, { token });
+        const res: TestResponse = await fx.t.request('GET', `/fault?${qs.toString()}`, { token: fx.token });
         expect(res.status).toBe(200);
         pages.push(res.body.data.map((f: { id: string }) => f.id));
         cursor = res.body.meta.cursor;
       } while (cursor !== null);
       expect(pages.flat()).toEqual(oldest.map((f) => f.id));
-      const frequent = await t.request('GET', '/fault?q=(wan1)&limit=5', { token });
-      const expected: Array<{ id: string }> = await db.query(
+      const frequent = await fx.t.request('GET', '/fault?q=(wan1)&limit=5', { token: fx.token });
+      const expected: Array<{ id: string }> = await fx.db.query(
         `SELECT id FROM faults WHERE customer_id = $1 AND message ILIKE '%(wan1)%' ORDER BY created_at DESC, id DESC LIMIT 5`,
-        [tenant],
+        [fx.tenant],
       );
       expect(expected).toHaveLength(5);
       expect(frequent.body.data.map((f: { id: string }) => f.id)).toEqual(expected.map((r) => r.id));
@@ -592,7 +575,7 @@ describe('Fault lifecycle', () => {
       const plain = report({ resource_id: 'dev_busy' });
       delete plain.dedup_key;
       for (let i = 0; i < 3; i++) await post(plain);
-      const top = await t.request('GET', '/fault/top_faults', { token });
+      const top = await fx.t.request('GET', '/fault/top_faults', { token: fx.token });
       expect(top.body.map((r: { resource_id: string; count: number }) => [r.resource_id, r.count])).toEqual([
         ['dev_flappy', 5],
         ['dev_busy', 3],

@@ -1,41 +1,22 @@
-import { DataSource } from 'typeorm';
-import { Clock } from '../../src/common/clock';
 import { SilenceWindowsService } from '../../src/fault/maintenance/silence-windows.service';
-import { FakeClock } from '../support/fake-clock';
-import { TestApp, startTestApp } from '../support/test-app';
-import { newTenant, userToken } from '../support/tokens';
+import { clockedTenantSuite } from '../support/clocked-tenant-suite';
 import { faultReport, report } from './support';
 
 const HOUR = 3600_000;
 
 /** Recurring maintenance windows on silences: RFC 5545 rules in IANA zones, active/next_window, matching at report time, DST change days. */
 describe('Fault intelligence: recurring maintenance windows', () => {
-  let t: TestApp;
-  let db: DataSource;
-  const clock = new FakeClock();
-  let tenant: string;
-  let token: string;
+  const fx = clockedTenantSuite({ env: { JOBS_SCHEMA: 'jobs_maintenance_e2e', FAULT_SILENCE_HORIZON_DAYS: '10' }, startAt: () => new Date(Math.ceil(Date.now() / 60_000) * 60_000), tokenExpiresInSeconds: 30 * 86_400 });
 
-  beforeAll(async () => {
-    t = await startTestApp({ env: { JOBS_SCHEMA: 'jobs_maintenance_e2e', FAULT_SILENCE_HORIZON_DAYS: '10' }, override: (b) => b.overrideProvider(Clock).useValue(clock) });
-    db = t.app.get(DataSource);
-  });
-  afterAll(() => t.close());
-  beforeEach(() => {
-    clock.current = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
-    tenant = newTenant();
-    token = userToken(tenant, { subject: 'usr_alice', expiresInSeconds: 30 * 86_400 });
-  });
-
-  const silence = (body: Record<string, unknown>) => t.request('POST', '/fault/silences', { token, body: { comment: 'Weekly maintenance', ...body } });
+  const silence = (body: Record<string, unknown>) => fx.t.request('POST', '/fault/silences', { token: fx.token, body: { comment: 'Weekly maintenance', ...body } });
   /** A daily rule (UTC) whose window opens `offsetMinutes` from now. */
   const dailyAt = (offsetMinutes: number): string => {
-    const at = new Date(clock.now().getTime() + offsetMinutes * 60_000);
+    const at = new Date(fx.clock.now().getTime() + offsetMinutes * 60_000);
     return `FREQ=DAILY;BYHOUR=${at.getUTCHours()};BYMINUTE=${at.getUTCMinutes()}`;
   };
 
   it('silences faults reported inside a window, not between windows, and shows active and next_window', async () => {
-    const now = clock.now();
+    const now = fx.clock.now();
     const active = await silence({ site: 'site_n', starts_at: new Date(now.getTime() - 2 * HOUR).toISOString(), schedule: { rrule: dailyAt(-10), duration_minutes: 60, timezone: 'UTC' } });
     expect(active.status).toBe(201);
     expect(active.body).toMatchObject({ active: true, ends_at: null, schedule: { rrule: dailyAt(-10), duration_minutes: 60, timezone: 'UTC', until: null } });
@@ -44,17 +25,17 @@ describe('Fault intelligence: recurring maintenance windows', () => {
     expect(later.body).toMatchObject({ active: false });
     expect(Date.parse(later.body.next_window.starts_at)).toBe(now.getTime() + 2 * HOUR);
 
-    expect((await report(t, token, faultReport('dev_a', 'site_n|dev_a'))).silenced).toBe(true);
-    expect((await report(t, token, faultReport('dev_b', 'site_s|dev_b'))).silenced).toBe(false);
-    expect((await report(t, token, faultReport('power_1', null, { type: 'power' }))).silenced).toBe(false);
-    clock.advance(51 * 60_000);
-    expect((await report(t, token, faultReport('dev_c', 'site_n|dev_c'))).silenced).toBe(false);
-    clock.advance(70 * 60_000);
-    expect((await report(t, token, faultReport('power_2', null, { type: 'power' }))).silenced).toBe(true);
+    expect((await report(fx.t, fx.token, faultReport('dev_a', 'site_n|dev_a'))).silenced).toBe(true);
+    expect((await report(fx.t, fx.token, faultReport('dev_b', 'site_s|dev_b'))).silenced).toBe(false);
+    expect((await report(fx.t, fx.token, faultReport('power_1', null, { type: 'power' }))).silenced).toBe(false);
+    fx.clock.advance(51 * 60_000);
+    expect((await report(fx.t, fx.token, faultReport('dev_c', 'site_n|dev_c'))).silenced).toBe(false);
+    fx.clock.advance(70 * 60_000);
+    expect((await report(fx.t, fx.token, faultReport('power_2', null, { type: 'power' }))).silenced).toBe(true);
     // The next day, the same local time: silenced again.
-    clock.advance(24 * HOUR - 121 * 60_000);
-    expect((await report(t, token, faultReport('dev_d', 'site_n|dev_d'))).silenced).toBe(true);
-    const list = (await t.request('GET', '/fault/silences', { token })).body as Array<Record<string, any>>;
+    fx.clock.advance(24 * HOUR - 121 * 60_000);
+    expect((await report(fx.t, fx.token, faultReport('dev_d', 'site_n|dev_d'))).silenced).toBe(true);
+    const list = (await fx.t.request('GET', '/fault/silences', { token: fx.token })).body as Array<Record<string, any>>;
     expect(list.map((s) => s.active).sort()).toEqual([false, true]);
   });
 
@@ -88,10 +69,10 @@ describe('Fault intelligence: recurring maintenance windows', () => {
   });
 
   it('keeps the cap of 200 for recurring silences too', async () => {
-    await db.query(
+    await fx.db.query(
       `INSERT INTO fault_silences (id, customer_id, site, starts_at, ends_at, comment, created_by, created_at)
        SELECT 'sil_' || lpad(g::text, 27, '0') || substr(md5($1), 1, 0), $1, 'site_x', now(), now() + interval '1 day', 'c', 'usr', now() FROM generate_series(1, 200) g`,
-      [tenant],
+      [fx.tenant],
     );
     const res = await silence({ site: 'site_x', schedule: { rrule: 'FREQ=DAILY', duration_minutes: 60, timezone: 'UTC' } });
     expect(res.status).toBe(409);
@@ -99,16 +80,16 @@ describe('Fault intelligence: recurring maintenance windows', () => {
 
   it('expands windows ahead into a bounded table, and the daily job keeps the horizon (idempotently)', async () => {
     const created = await silence({ site: 'site_h', schedule: { rrule: dailyAt(30), duration_minutes: 60, timezone: 'UTC' } });
-    const windows = async (): Promise<Array<{ starts_at: Date }>> => db.query(`SELECT starts_at FROM fault_silence_windows WHERE silence_id = $1 ORDER BY starts_at`, [created.body.id]);
+    const windows = async (): Promise<Array<{ starts_at: Date }>> => fx.db.query(`SELECT starts_at FROM fault_silence_windows WHERE silence_id = $1 ORDER BY starts_at`, [created.body.id]);
     expect((await windows()).length).toBe(10);
-    const service = t.app.get(SilenceWindowsService);
+    const service = fx.t.app.get(SilenceWindowsService);
     await Promise.all([service.expandAll(), service.expandAll()]);
     expect((await windows()).length).toBe(10);
-    clock.advance(5 * 24 * HOUR);
+    fx.clock.advance(5 * 24 * HOUR);
     await service.expandAll();
     // Ahead again to the 10-day horizon, one window a day without a gap or a repeat; those ended a day ago are gone.
     const after = (await windows()).map((w) => w.starts_at.getTime());
-    const now = clock.now().getTime();
+    const now = fx.clock.now().getTime();
     expect(after[after.length - 1]).toBeGreaterThan(now + 9 * 24 * HOUR);
     expect(after[after.length - 1]).toBeLessThanOrEqual(now + 10 * 24 * HOUR);
     expect(after[0]).toBeGreaterThan(now - 2 * 24 * HOUR);
