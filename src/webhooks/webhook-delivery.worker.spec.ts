@@ -1,4 +1,3 @@
-import { Clock } from '../common/clock';
 import { EventsConfig } from '../config/events.config';
 import { EventListener, EventsRepository, EventsService } from '../events';
 import { JobQueue } from '../jobs/job-queue';
@@ -42,7 +41,7 @@ describe('WebhookDeliveryWorker retries', () => {
       {} as EventListener,
       { open: async () => 'whsec_dGVzdA==' } as unknown as WebhookSecretBox,
       EventsConfig.fromEnv({ WEBHOOK_RETRY_BASE_MS: '5000', WEBHOOK_RETRY_MAX_MS: '3600000', ...env }),
-      clock as Clock,
+      clock,
     );
     const webhook = repo.addWebhook();
     /** Moves the clock to `at` and runs the lane once, the receiver answering `results` in turn. */
