@@ -1,8 +1,4 @@
-import { DataSource } from 'typeorm';
-import { createDataSource } from '../ormconfig';
-import { DatabaseConfig } from '../src/config/database.config';
-import { runMigrationsLocked } from '../src/database/run-migrations';
-import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
+import { migratedScratchDatabase } from './support/migrated-database';
 
 /**
  * Tenant-first keys (docs/scaling.md): on a fully migrated database, every primary key and unique
@@ -32,22 +28,11 @@ interface KeyIndex {
 }
 
 describe('tenant-first keys', () => {
-  let scratch: ScratchDatabase;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    scratch = await createScratchDatabase('tenantkeys');
-    ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
-    await runMigrationsLocked(ds);
-  });
-  afterAll(async () => {
-    await ds.destroy();
-    await scratch.drop();
-  });
+  const db = migratedScratchDatabase('tenantkeys');
 
   it('every primary key and unique index of a tenant-owned table leads with customer_id', async () => {
     // Parents only: a partition's indexes are its parent's.
-    const keys = await ds.query<KeyIndex[]>(
+    const keys = await db.ds.query<KeyIndex[]>(
       `SELECT i.tablename AS table, i.indexname AS index, i.indexdef AS definition
        FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid
        JOIN pg_class t ON t.oid = x.indrelid
