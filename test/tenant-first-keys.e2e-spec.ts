@@ -18,7 +18,6 @@ const NOT_YET = new Set([
   'vault_event',
   'vault_item',
   'vault_item_version',
-  'webhooks',
 ]);
 
 interface KeyIndex {

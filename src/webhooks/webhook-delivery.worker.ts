@@ -141,7 +141,7 @@ export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationBootstr
 
   /** One attempt; true when the lane may go on to its next delivery. */
   private async attempt(delivery: WebhookDeliveryEntity): Promise<boolean> {
-    const webhook = await this.repo.findForDelivery(delivery.webhookId);
+    const webhook = await this.repo.findForDelivery(delivery.webhookId, delivery.customerId);
     if (webhook === null || webhook.disabled) {
       await this.repo.markFailedAttempt(delivery, { status: null, error: webhook === null ? 'webhook deleted' : 'webhook disabled' }, this.clock.now(), null);
       return true;

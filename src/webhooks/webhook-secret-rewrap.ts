@@ -28,7 +28,7 @@ export async function rewrapWebhookSecrets(dataSource: DataSource, kms: KmsProvi
     for (const row of rows) {
       try {
         const wrapped = await envelope.rewrap(row.wrapped, { tenant: row.customerId, item: row.id });
-        if (await webhooks.replaceWrappedSecret(row.id, row.wrapped, wrapped)) result.rewrapped++;
+        if (await webhooks.replaceWrappedSecret(row.customerId, row.id, row.wrapped, wrapped)) result.rewrapped++;
         else result.skipped++;
       } catch {
         result.failedIds.push(row.id);

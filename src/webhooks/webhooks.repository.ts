@@ -33,11 +33,11 @@ export class WebhooksRepository {
   }
 
   /** Swaps a secret's wrapped data key, guarded by the one it had when read; false when it changed meanwhile. */
-  async replaceWrappedSecret(id: string, old: WrappedKey, wrapped: WrappedKey): Promise<boolean> {
+  async replaceWrappedSecret(customerId: string, id: string, old: WrappedKey, wrapped: WrappedKey): Promise<boolean> {
     const result: unknown = await this.dataSource.query(
       `UPDATE webhooks SET kms_provider = $1, kms_key_id = $2, kms_key_version = $3, wrapped_key = $4
-       WHERE id = $5 AND kms_provider = $6 AND kms_key_id = $7 AND kms_key_version = $8 AND wrapped_key = $9`,
-      [wrapped.provider, wrapped.keyId, wrapped.keyVersion, wrapped.ciphertext, id, old.provider, old.keyId, old.keyVersion, old.ciphertext],
+       WHERE customer_id = $10 AND id = $5 AND kms_provider = $6 AND kms_key_id = $7 AND kms_key_version = $8 AND wrapped_key = $9`,
+      [wrapped.provider, wrapped.keyId, wrapped.keyVersion, wrapped.ciphertext, id, old.provider, old.keyId, old.keyVersion, old.ciphertext, customerId],
     );
     return affectedRows(result) === 1;
   }
@@ -65,9 +65,12 @@ export class WebhooksRepository {
     return manager.findOneBy(WebhookEntity, { customerId, id });
   }
 
-  /** For delivery: by id alone (the delivery row carries the tenant). */
-  findForDelivery(id: string): Promise<WebhookEntity | null> {
-    return this.dataSource.manager.findOneBy(WebhookEntity, { id });
+  /**
+   * For delivery: by the tenant and id the delivery row carries; by id alone (idx_webhooks_id) only for
+   * a lane job queued before jobs carried the tenant.
+   */
+  findForDelivery(id: string, customerId?: string): Promise<WebhookEntity | null> {
+    return this.dataSource.manager.findOneBy(WebhookEntity, customerId === undefined ? { id } : { customerId, id });
   }
 
   async update(customerId: string, id: string, changes: Partial<WebhookEntity>, manager: EntityManager = this.dataSource.manager): Promise<void> {

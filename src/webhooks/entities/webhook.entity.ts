@@ -5,13 +5,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * provider (envelope encryption, as vault values), bound to tenant and webhook.
  */
 @Entity({ name: 'webhooks' })
-@Index('idx_webhooks_customer_id', ['customerId', 'id'])
+@Index('idx_webhooks_id', ['id'])
 export class WebhookEntity {
+  /** Tenant first in the key (docs/scaling.md); idx_webhooks_id serves the reads across tenants. */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_webhooks' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'pk_webhooks' })
   id!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'varchar', length: 2048 })
   url!: string;

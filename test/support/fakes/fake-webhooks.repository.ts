@@ -52,9 +52,9 @@ export class FakeWebhooksRepository implements Pick<WebhooksRepository, 'findFor
     return delivery;
   }
 
-  async findForDelivery(id: string): Promise<WebhookEntity | null> {
+  async findForDelivery(id: string, customerId?: string): Promise<WebhookEntity | null> {
     const webhook = this.webhooks.get(id);
-    return webhook === undefined ? null : Object.assign(new WebhookEntity(), webhook);
+    return webhook === undefined || (customerId !== undefined && webhook.customerId !== customerId) ? null : Object.assign(new WebhookEntity(), webhook);
   }
 
   async claimHead(webhookId: string, lane: string, now: Date): Promise<LaneClaim> {

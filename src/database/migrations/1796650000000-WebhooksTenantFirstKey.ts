@@ -1,0 +1,31 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { moveBackPrimaryKey, moveToTenantFirstKey } from '../tenant-first-key';
+
+/**
+ * Tenant-first keys (docs/scaling.md): pk_webhooks (id) → (customer_id, id). The new key serves the
+ * tenant's reads as idx_webhooks_customer_id (customer_id, id) did, so that index goes; a plain
+ * idx_webhooks_id (id) takes its place for the two reads across tenants: the secret rewrap's keyset
+ * walk and a delivery lane job queued before jobs carried the tenant. No foreign key references webhooks.
+ * Built CONCURRENTLY and swapped in; a rerun after a kill drops an INVALID leftover first.
+ */
+export class WebhooksTenantFirstKey1796650000000 implements MigrationInterface {
+  name = 'WebhooksTenantFirstKey1796650000000';
+  transaction = false;
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    // IF NOT EXISTS would keep an INVALID leftover: drop and build again unless a valid one is there.
+    const [valid] = (await queryRunner.query(`SELECT x.indisvalid AS ok FROM pg_index x WHERE x.indexrelid = to_regclass('idx_webhooks_id')`)) as Array<{ ok: boolean }>;
+    if (valid?.ok !== true) {
+      await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_webhooks_id"`);
+      await queryRunner.query(`CREATE INDEX CONCURRENTLY "idx_webhooks_id" ON "webhooks" ("id")`);
+    }
+    await moveToTenantFirstKey(queryRunner, 'webhooks', 'pk_webhooks', ['customer_id', 'id']);
+    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_webhooks_customer_id"`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`CREATE INDEX "idx_webhooks_customer_id" ON "webhooks" ("customer_id", "id")`);
+    await moveBackPrimaryKey(queryRunner, 'webhooks', 'pk_webhooks', ['id']);
+    await queryRunner.query(`DROP INDEX "idx_webhooks_id"`);
+  }
+}
