@@ -14,7 +14,6 @@ const NOT_YET = new Set([
   'fault_path_segments',
   'fault_silences',
   'faults',
-  'tenant_offboarding',
   'vault_event',
   'vault_item',
   'vault_item_version',

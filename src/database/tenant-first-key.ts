@@ -32,3 +32,19 @@ export async function moveToTenantFirstKey(queryRunner: QueryRunner, table: stri
 export async function moveBackPrimaryKey(queryRunner: QueryRunner, table: string, constraint: string, columns: string[]): Promise<void> {
   await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}", ADD CONSTRAINT "${constraint}" PRIMARY KEY (${columns.map((c) => `"${c}"`).join(', ')})`);
 }
+
+/**
+ * CREATE INDEX CONCURRENTLY `name` unless a valid one is there (IF NOT EXISTS would keep the INVALID
+ * leftover of a killed build: that one is dropped and built again). `definition` is what follows `ON`.
+ */
+export async function ensureIndexConcurrently(queryRunner: QueryRunner, name: string, definition: string): Promise<void> {
+  const [valid] = (await queryRunner.query(`SELECT x.indisvalid AS ok FROM pg_index x WHERE x.indexrelid = to_regclass($1)`, [name])) as Array<{ ok: boolean }>;
+  if (valid?.ok === true) return;
+  await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${name}"`);
+  await queryRunner.query(`SET statement_timeout = 0`);
+  try {
+    await queryRunner.query(`CREATE INDEX CONCURRENTLY "${name}" ON ${definition}`);
+  } finally {
+    await queryRunner.query(`RESET statement_timeout`);
+  }
+}

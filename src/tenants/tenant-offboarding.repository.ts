@@ -91,7 +91,7 @@ export class TenantOffboardingRepository {
          RETURNING 1
        ), n AS (SELECT count(*)::int AS n FROM gone)
        UPDATE tenant_offboarding SET progress = progress || jsonb_build_object($3::text, COALESCE((progress->>$3::text)::bigint, 0) + n.n)
-       FROM n WHERE id = $4 RETURNING n.n`,
+       FROM n WHERE customer_id = $1 AND id = $4 RETURNING n.n`,
       [customerId, limit, table, offboardingId],
     );
     return returnedRows<{ n: number }>(raw)[0]?.n ?? 0;
@@ -104,7 +104,7 @@ export class TenantOffboardingRepository {
     return row.left;
   }
 
-  async markDone(offboardingId: string, state: OffboardingState, at: Date): Promise<void> {
-    await this.dataSource.query('UPDATE tenant_offboarding SET state = $2, completed_at = $3 WHERE id = $1', [offboardingId, state, at]);
+  async markDone(customerId: string, offboardingId: string, state: OffboardingState, at: Date): Promise<void> {
+    await this.dataSource.query('UPDATE tenant_offboarding SET state = $3, completed_at = $4 WHERE customer_id = $1 AND id = $2', [customerId, offboardingId, state, at]);
   }
 }

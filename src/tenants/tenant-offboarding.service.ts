@@ -141,7 +141,7 @@ export class TenantOffboardingService implements OnModuleInit, OnApplicationBoot
         if (pass === 0) break;
       }
       if (await this.repo.anyRowLeft(offboarding.customerId)) continue;
-      await this.repo.markDone(offboarding.id, 'deleted', this.clock.now());
+      await this.repo.markDone(offboarding.customerId, offboarding.id, 'deleted', this.clock.now());
       this.logger.log(`tenant ${offboarding.customerId}: every row deleted`);
     }
     return { deleted, finished: true };

@@ -2,6 +2,7 @@ import { PartitionEvents1796620000000 } from './1796620000000-PartitionEvents';
 import { CorrelationCandidatesByKey1796630000000 } from './1796630000000-CorrelationCandidatesByKey';
 import { FaultAnalyticsCoveringIndex1796640000000 } from './1796640000000-FaultAnalyticsCoveringIndex';
 import { WebhooksTenantFirstKey1796650000000 } from './1796650000000-WebhooksTenantFirstKey';
+import { TenantOffboardingTenantFirstKey1796660000000 } from './1796660000000-TenantOffboardingTenantFirstKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -33,4 +34,5 @@ export const MIGRATIONS: Function[] = [
   CorrelationCandidatesByKey1796630000000,
   FaultAnalyticsCoveringIndex1796640000000,
   WebhooksTenantFirstKey1796650000000,
+  TenantOffboardingTenantFirstKey1796660000000,
 ];

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export const OFFBOARDING_STATES = ['deleting', 'deleted'] as const;
 export type OffboardingState = (typeof OFFBOARDING_STATES)[number];
@@ -10,12 +10,14 @@ export type OffboardingState = (typeof OFFBOARDING_STATES)[number];
 @Entity({ name: 'tenant_offboarding' })
 @Index('uq_tenant_offboarding_customer', ['customerId'], { unique: true })
 @Index('idx_tenant_offboarding_pending', ['id'], { where: `state = 'deleting'` })
+@Index('idx_tenant_offboarding_id', ['id'])
 export class TenantOffboarding {
+  /** Tenant first in the key (docs/scaling.md); idx_tenant_offboarding_id serves the walk by id across tenants. */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_tenant_offboarding' })
+  customerId!: string;
+
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'pk_tenant_offboarding' })
   id!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'varchar', length: 16 })
   state!: OffboardingState;
