@@ -160,8 +160,8 @@ describe('clients that never read: bounded memory on every streamed endpoint', (
 
   // A never-reading client holds about 0.8 MB of an export in the kernel's socket buffers (loopback,
   // measured with ss) and the server at most a page and the stream's 64 kB ahead: the pages read
-  // are the cost, so they are 200 records: at 1,000 this group peaked 32-110 MB above its baseline in six
-  // runs, at 200 it grew 0-0.6 MB in five.
+  // are the cost, so they are 200 records: at 1,000 this group peaked 32-110 MB above its baseline in five
+  // runs, at 200 it grew 0-0.6 MB in six.
   it('8 never-reading NDJSON exports of a 100,000-record audit trail cost < 50 MB together', async () => {
     const baseline = rssOf(service.process.pid!);
     const opening = Array.from({ length: 8 }, () => neverRead(service.url, '/workflows/vault/events', { authorization: `Bearer ${token}`, accept: 'application/x-ndjson' }));
