@@ -3,6 +3,7 @@ import { CorrelationCandidatesByKey1796630000000 } from './1796630000000-Correla
 import { FaultAnalyticsCoveringIndex1796640000000 } from './1796640000000-FaultAnalyticsCoveringIndex';
 import { WebhooksTenantFirstKey1796650000000 } from './1796650000000-WebhooksTenantFirstKey';
 import { TenantOffboardingTenantFirstKey1796660000000 } from './1796660000000-TenantOffboardingTenantFirstKey';
+import { FaultAccessTokensTenantFirstKey1796670000000 } from './1796670000000-FaultAccessTokensTenantFirstKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -35,4 +36,5 @@ export const MIGRATIONS: Function[] = [
   FaultAnalyticsCoveringIndex1796640000000,
   WebhooksTenantFirstKey1796650000000,
   TenantOffboardingTenantFirstKey1796660000000,
+  FaultAccessTokensTenantFirstKey1796670000000,
 ];

@@ -29,8 +29,8 @@ export class FaultAccessTokenRepository {
     await this.tokens.insert(row);
   }
 
-  findById(id: string): Promise<FaultAccessTokenEntity | null> {
-    return this.tokens.findOneBy({ id });
+  findById(customerId: string, id: string): Promise<FaultAccessTokenEntity | null> {
+    return this.tokens.findOneBy({ customerId, id });
   }
 
   async findByCodeHash(codeHash: string, customerId?: string): Promise<FaultAccessTokenEntity | null> {
@@ -43,15 +43,15 @@ export class FaultAccessTokenRepository {
   }
 
   /** Marks the token revoked (once; a second revocation keeps the first instant). */
-  async revoke(id: string, now: Date): Promise<void> {
-    await this.tokens.update({ id, revokedAt: IsNull() }, { revokedAt: now });
+  async revoke(customerId: string, id: string, now: Date): Promise<void> {
+    await this.tokens.update({ customerId, id, revokedAt: IsNull() }, { revokedAt: now });
   }
 
   /** Deletes up to `batch` tokens that expired before `before` (SKIP LOCKED, like every purge batch). */
   async deleteExpiredBatch(before: Date, batch: number): Promise<number> {
     const result: unknown = await this.dataSource.query(
-      `DELETE FROM fault_access_tokens WHERE id IN
-         (SELECT id FROM fault_access_tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      `DELETE FROM fault_access_tokens WHERE (customer_id, id) IN
+         (SELECT customer_id, id FROM fault_access_tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [before, batch],
     );
     return affectedRows(result);

@@ -76,7 +76,7 @@ export class FaultTokenService implements OwnTokenVerifier {
   /** The global guard's hook for Bearer tokens naming our audience. */
   async verify(token: DecodedToken): Promise<DashboardPrincipal> {
     const claims = this.signer.verify(token, this.clock.nowSeconds());
-    const row = await this.activeRow(claims.jti);
+    const row = await this.activeRow(claims.customer_id, claims.jti);
     if (row === null || row.customerId !== claims.customer_id) throw new TokenError('Dashboard token has been revoked or has expired');
     return { kind: 'dashboard', subject: claims.sub, customerId: claims.customer_id, scopes: new Set([DASHBOARD_TOKEN_SCOPE]), tokenId: claims.jti };
   }
@@ -89,7 +89,7 @@ export class FaultTokenService implements OwnTokenVerifier {
     }
     try {
       const claims = this.signer.verify(decodeToken(tokenOrCode), this.clock.nowSeconds());
-      const row = await this.activeRow(claims.jti);
+      const row = await this.activeRow(claims.customer_id, claims.jti);
       return row !== null && row.customerId === claims.customer_id ? row : null;
     } catch (error) {
       if (error instanceof TokenError) return null;
@@ -104,7 +104,7 @@ export class FaultTokenService implements OwnTokenVerifier {
       ? await this.tokens.findByCodeHash(hash, customerId)
       : await this.tokens.findByTokenHash(hash, customerId);
     if (row === null) throw new NotFoundException('Dashboard token not found');
-    await this.tokens.revoke(row.id, this.clock.now());
+    await this.tokens.revoke(row.customerId, row.id, this.clock.now());
     this.rows.delete(row.id);
   }
 
@@ -132,9 +132,9 @@ export class FaultTokenService implements OwnTokenVerifier {
   }
 
   /** The token's row when it is usable; read through the cache. */
-  private async activeRow(jti: string): Promise<FaultAccessTokenEntity | null> {
+  private async activeRow(customerId: string, jti: string): Promise<FaultAccessTokenEntity | null> {
     const cached = this.config.tokenCacheMs > 0 ? this.rows.get(jti) : undefined;
-    const row = cached !== undefined ? cached.row : await this.tokens.findById(jti);
+    const row = cached !== undefined ? cached.row : await this.tokens.findById(customerId, jti);
     if (cached === undefined && this.config.tokenCacheMs > 0) this.rows.set(jti, { row });
     return row !== null && this.isActive(row) ? row : null;
   }

@@ -10,12 +10,13 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('fault_access_tokens_code_hash_key', ['codeHash'], { unique: true })
 @Index('fault_access_tokens_expires_idx', ['expiresAt'])
 export class FaultAccessTokenEntity {
+  /** Tenant first in the key (docs/scaling.md); the lookups across tenants go by the hashes. */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_access_tokens_pkey' })
+  customerId!: string;
+
   /** The token's `jti`. */
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'fault_access_tokens_pkey' })
   id!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   /** The user who minted it (the token's `sub`). */
   @Column({ type: 'varchar', length: 256 })
