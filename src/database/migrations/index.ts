@@ -4,6 +4,7 @@ import { FaultAnalyticsCoveringIndex1796640000000 } from './1796640000000-FaultA
 import { WebhooksTenantFirstKey1796650000000 } from './1796650000000-WebhooksTenantFirstKey';
 import { TenantOffboardingTenantFirstKey1796660000000 } from './1796660000000-TenantOffboardingTenantFirstKey';
 import { FaultAccessTokensTenantFirstKey1796670000000 } from './1796670000000-FaultAccessTokensTenantFirstKey';
+import { FaultCommentsTenantFirstKey1796680000000 } from './1796680000000-FaultCommentsTenantFirstKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -37,4 +38,5 @@ export const MIGRATIONS: Function[] = [
   WebhooksTenantFirstKey1796650000000,
   TenantOffboardingTenantFirstKey1796660000000,
   FaultAccessTokensTenantFirstKey1796670000000,
+  FaultCommentsTenantFirstKey1796680000000,
 ];

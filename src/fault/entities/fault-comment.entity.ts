@@ -5,6 +5,10 @@ import { FaultEntity } from './fault.entity';
 @Entity({ name: 'fault_comments' })
 @Index('fault_comments_fault_created_idx', ['faultId', 'createdAt', 'id'])
 export class FaultCommentEntity {
+  /** Tenant first in the key (docs/scaling.md). */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_comments_pkey' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'fault_comments_pkey' })
   id!: string;
 
@@ -14,9 +18,6 @@ export class FaultCommentEntity {
   @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_comments_fault_fk' })
   fault?: FaultEntity;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'varchar', length: 256 })
   userId!: string;
