@@ -5,6 +5,7 @@ import { WebhooksTenantFirstKey1796650000000 } from './1796650000000-WebhooksTen
 import { TenantOffboardingTenantFirstKey1796660000000 } from './1796660000000-TenantOffboardingTenantFirstKey';
 import { FaultAccessTokensTenantFirstKey1796670000000 } from './1796670000000-FaultAccessTokensTenantFirstKey';
 import { FaultCommentsTenantFirstKey1796680000000 } from './1796680000000-FaultCommentsTenantFirstKey';
+import { FaultPathSegmentsTenantFirstKey1796690000000 } from './1796690000000-FaultPathSegmentsTenantFirstKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -39,4 +40,5 @@ export const MIGRATIONS: Function[] = [
   TenantOffboardingTenantFirstKey1796660000000,
   FaultAccessTokensTenantFirstKey1796670000000,
   FaultCommentsTenantFirstKey1796680000000,
+  FaultPathSegmentsTenantFirstKey1796690000000,
 ];

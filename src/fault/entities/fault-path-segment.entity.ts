@@ -8,7 +8,13 @@ import { FaultEntity } from './fault.entity';
  */
 @Entity({ name: 'fault_path_segments' })
 @Index('fault_path_segments_lookup_idx', ['customerId', 'segment', 'createdAt', 'faultId'])
+// The foreign key's ON DELETE CASCADE finds a fault's segments by fault_id alone.
+@Index('fault_path_segments_fault_idx', ['faultId'])
 export class FaultPathSegmentEntity {
+  /** Tenant first in the key (docs/scaling.md). */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_path_segments_pkey' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'fault_path_segments_pkey' })
   faultId!: string;
 
@@ -18,9 +24,6 @@ export class FaultPathSegmentEntity {
   @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_path_segments_fault_fk' })
   fault?: FaultEntity;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'timestamptz' })
   createdAt!: Date;
