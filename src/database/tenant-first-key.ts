@@ -1,4 +1,5 @@
 import { QueryRunner } from 'typeorm';
+import { ensureIndexConcurrently } from './concurrent-index';
 
 /**
  * Moves a table's primary key to lead with customer_id (docs/scaling.md, tenant-first keys) without
@@ -18,33 +19,11 @@ export async function moveToTenantFirstKey(queryRunner: QueryRunner, table: stri
   )) as Array<{ columns: string | null }>;
   if (current?.columns === wanted) return;
   const building = `${constraint}_tenant_first`;
-  await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${building}"`);
-  await queryRunner.query(`SET statement_timeout = 0`);
-  try {
-    await queryRunner.query(`CREATE UNIQUE INDEX CONCURRENTLY "${building}" ON "${table}" (${columns.map((c) => `"${c}"`).join(', ')})`);
-  } finally {
-    await queryRunner.query(`RESET statement_timeout`);
-  }
+  await ensureIndexConcurrently(queryRunner, building, `"${table}" (${columns.map((c) => `"${c}"`).join(', ')})`, { unique: true });
   await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}", ADD CONSTRAINT "${constraint}" PRIMARY KEY USING INDEX "${building}"`);
 }
 
 /** The way back, inside the revert's transaction (TypeORM reverts so whatever `transaction` says): a plain build. */
 export async function moveBackPrimaryKey(queryRunner: QueryRunner, table: string, constraint: string, columns: string[]): Promise<void> {
   await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}", ADD CONSTRAINT "${constraint}" PRIMARY KEY (${columns.map((c) => `"${c}"`).join(', ')})`);
-}
-
-/**
- * CREATE INDEX CONCURRENTLY `name` unless a valid one is there (IF NOT EXISTS would keep the INVALID
- * leftover of a killed build: that one is dropped and built again). `definition` is what follows `ON`.
- */
-export async function ensureIndexConcurrently(queryRunner: QueryRunner, name: string, definition: string): Promise<void> {
-  const [valid] = (await queryRunner.query(`SELECT x.indisvalid AS ok FROM pg_index x WHERE x.indexrelid = to_regclass($1)`, [name])) as Array<{ ok: boolean }>;
-  if (valid?.ok === true) return;
-  await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${name}"`);
-  await queryRunner.query(`SET statement_timeout = 0`);
-  try {
-    await queryRunner.query(`CREATE INDEX CONCURRENTLY "${name}" ON ${definition}`);
-  } finally {
-    await queryRunner.query(`RESET statement_timeout`);
-  }
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ensureIndexConcurrently } from '../concurrent-index';
 
 const COLUMNS = 'ttl, status, acknowledged_at, resolved_at, reopened_at, flapping, type, severity, resource_id, resource_ancestry_path';
 
@@ -16,16 +17,10 @@ export class FaultAnalyticsCoveringIndex1796640000000 implements MigrationInterf
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // A build killed midway leaves an INVALID index: the rerun drops it and builds again.
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "faults_customer_created_cover_idx"`);
-    await queryRunner.query(`SET statement_timeout = 0`);
-    try {
-      await queryRunner.query(`CREATE INDEX CONCURRENTLY "faults_customer_created_cover_idx" ON "faults" ("customer_id", "created_at", "id") INCLUDE (${COLUMNS})`);
-      await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "faults_customer_created_idx"`);
-      await queryRunner.query(`ALTER INDEX "faults_customer_created_cover_idx" RENAME TO "faults_customer_created_idx"`);
-    } finally {
-      await queryRunner.query(`RESET statement_timeout`);
-    }
+    // A build killed midway leaves an INVALID index: ensureIndexConcurrently drops it and builds again.
+    await ensureIndexConcurrently(queryRunner, 'faults_customer_created_cover_idx', `"faults" ("customer_id", "created_at", "id") INCLUDE (${COLUMNS})`);
+    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "faults_customer_created_idx"`);
+    await queryRunner.query(`ALTER INDEX "faults_customer_created_cover_idx" RENAME TO "faults_customer_created_idx"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ensureIndexConcurrently } from '../concurrent-index';
 import { moveBackPrimaryKey, moveToTenantFirstKey } from '../tenant-first-key';
 
 /**
@@ -13,12 +14,7 @@ export class WebhooksTenantFirstKey1796650000000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // IF NOT EXISTS would keep an INVALID leftover: drop and build again unless a valid one is there.
-    const [valid] = (await queryRunner.query(`SELECT x.indisvalid AS ok FROM pg_index x WHERE x.indexrelid = to_regclass('idx_webhooks_id')`)) as Array<{ ok: boolean }>;
-    if (valid?.ok !== true) {
-      await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_webhooks_id"`);
-      await queryRunner.query(`CREATE INDEX CONCURRENTLY "idx_webhooks_id" ON "webhooks" ("id")`);
-    }
+    await ensureIndexConcurrently(queryRunner, 'idx_webhooks_id', `"webhooks" ("id")`);
     await moveToTenantFirstKey(queryRunner, 'webhooks', 'pk_webhooks', ['customer_id', 'id']);
     await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_webhooks_customer_id"`);
   }

@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { ensureIndexConcurrently, moveBackPrimaryKey, moveToTenantFirstKey } from '../tenant-first-key';
+import { ensureIndexConcurrently } from '../concurrent-index';
+import { moveBackPrimaryKey, moveToTenantFirstKey } from '../tenant-first-key';
 
 /**
  * Tenant-first keys (docs/scaling.md): pk_tenant_offboarding (id) → (customer_id, id). The deletion
