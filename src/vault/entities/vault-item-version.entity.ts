@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { WrappedKeyColumns } from '../../kms/wrapped-key-columns';
 import { VaultItem } from './vault-item.entity';
 
 /**
@@ -10,7 +11,7 @@ import { VaultItem } from './vault-item.entity';
 @Entity({ name: 'vault_item_version' })
 @Index('idx_vault_item_version_customer', ['customerId'])
 @Index('idx_vault_item_version_kms_key', ['kmsProvider', 'kmsKeyId', 'kmsKeyVersion', 'vaultId'])
-export class VaultItemVersion {
+export class VaultItemVersion extends WrappedKeyColumns() {
   @PrimaryColumn({ type: 'varchar', length: 30, primaryKeyConstraintName: 'pk_vault_item_version' })
   vaultId!: string;
 
@@ -27,17 +28,7 @@ export class VaultItemVersion {
   @Column({ type: 'smallint' })
   encFormat!: number;
 
-  @Column({ type: 'varchar', length: 16 })
-  kmsProvider!: string;
-
-  @Column({ type: 'varchar', length: 256 })
-  kmsKeyId!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  kmsKeyVersion!: string;
-
-  @Column({ type: 'bytea' })
-  wrappedKey!: Buffer;
+  // kmsProvider, kmsKeyId, kmsKeyVersion, wrappedKey (the data key, wrapped): WrappedKeyColumns.
 
   @Column({ type: 'bytea' })
   ciphertext!: Buffer;

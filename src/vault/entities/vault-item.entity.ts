@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { WrappedKeyColumns } from '../../kms/wrapped-key-columns';
 
 export type VaultItemKind = 'secret' | 'api_key';
 
@@ -16,7 +17,7 @@ export type VaultItemKind = 'secret' | 'api_key';
 @Index('uq_vault_item_api_key_hash', ['apiKeyHash'], { unique: true, where: 'api_key_hash IS NOT NULL' })
 @Index('uq_vault_item_previous_api_key_hash', ['previousApiKeyHash'], { unique: true, where: 'previous_api_key_hash IS NOT NULL' })
 @Index('idx_vault_item_purge_at', ['purgeAt'], { where: 'purge_at IS NOT NULL' })
-export class VaultItem {
+export class VaultItem extends WrappedKeyColumns({ nullable: true }) {
   @PrimaryColumn({ type: 'varchar', length: 30, primaryKeyConstraintName: 'pk_vault_item' })
   id!: string;
 
@@ -33,17 +34,7 @@ export class VaultItem {
   @Column({ type: 'smallint', nullable: true })
   encFormat!: number | null;
 
-  @Column({ type: 'varchar', length: 16, nullable: true })
-  kmsProvider!: string | null;
-
-  @Column({ type: 'varchar', length: 256, nullable: true })
-  kmsKeyId!: string | null;
-
-  @Column({ type: 'varchar', length: 128, nullable: true })
-  kmsKeyVersion!: string | null;
-
-  @Column({ type: 'bytea', nullable: true })
-  wrappedKey!: Buffer | null;
+  // kmsProvider, kmsKeyId, kmsKeyVersion, wrappedKey (the data key, wrapped; null for API keys): WrappedKeyColumns.
 
   @Column({ type: 'bytea', nullable: true })
   ciphertext!: Buffer | null;

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { WrappedKeyColumns } from '../../kms/wrapped-key-columns';
 
 /**
  * A tenant's key: wraps the data keys of the tenant's values (format 3) and is itself wrapped by
@@ -9,7 +10,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'vault_tenant_key' })
 @Index('idx_vault_tenant_key_kms_key', ['kmsProvider', 'kmsKeyId', 'kmsKeyVersion', 'customerId'])
-export class VaultTenantKey {
+export class VaultTenantKey extends WrappedKeyColumns({ nullable: true }) {
   @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_vault_tenant_key' })
   customerId!: string;
 
@@ -17,18 +18,7 @@ export class VaultTenantKey {
   @Column({ type: 'varchar', length: 64 })
   keyId!: string;
 
-  @Column({ type: 'varchar', length: 16, nullable: true })
-  kmsProvider!: string | null;
-
-  @Column({ type: 'varchar', length: 256, nullable: true })
-  kmsKeyId!: string | null;
-
-  @Column({ type: 'varchar', length: 128, nullable: true })
-  kmsKeyVersion!: string | null;
-
-  /** The 32-byte key wrapped by the KMS provider; null once destroyed. */
-  @Column({ type: 'bytea', nullable: true })
-  wrappedKey!: Buffer | null;
+  // kmsProvider, kmsKeyId, kmsKeyVersion, wrappedKey (the 32-byte tenant key wrapped by the KMS provider; null once destroyed): WrappedKeyColumns.
 
   @Column({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { WrappedKeyColumns } from '../../kms/wrapped-key-columns';
 
 /**
  * A tenant's webhook. The signing secret is stored sealed through the KMS
@@ -6,7 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'webhooks' })
 @Index('idx_webhooks_id', ['id'])
-export class WebhookEntity {
+export class WebhookEntity extends WrappedKeyColumns() {
   /** Tenant first in the key (docs/scaling.md); idx_webhooks_id serves the reads across tenants. */
   @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_webhooks' })
   customerId!: string;
@@ -42,17 +43,7 @@ export class WebhookEntity {
   @Column({ type: 'smallint' })
   secretFormat!: number;
 
-  @Column({ type: 'varchar', length: 16 })
-  kmsProvider!: string;
-
-  @Column({ type: 'varchar', length: 256 })
-  kmsKeyId!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  kmsKeyVersion!: string;
-
-  @Column({ type: 'bytea' })
-  wrappedKey!: Buffer;
+  // kmsProvider, kmsKeyId, kmsKeyVersion, wrappedKey (the secret's data key, wrapped): WrappedKeyColumns.
 
   @Column({ type: 'bytea' })
   secretCiphertext!: Buffer;
