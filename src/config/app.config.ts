@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -33,28 +33,28 @@ export class AppConfig {
   readonly trustProxy!: boolean;
 
   static fromEnv(env: Env): AppConfig {
-    const r = new EnvReader(env);
-    const config: AppConfig = {
-      nodeEnv: r.string('NODE_ENV', 'development'),
-      isProduction: r.isProduction,
-      host: r.string('HOST', '0.0.0.0'),
-      port: r.int('PORT', 3000, 0, 65535),
-      dataDir: path.resolve(r.string('DATA_DIR', '.data')),
-      logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-      corsOrigins: r.list('CORS_ORIGINS'),
-      bodyLimitBytes: 64 * 1024,
-      rateLimitMax: r.int('RATE_LIMIT_MAX', 600, 1, 1_000_000),
-      rateLimitAddressMax: 0, // below: its default depends on rateLimitMax
-      rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
-      rateLimitStore: r.oneOf('RATE_LIMIT_STORE', ['memory', 'postgres', 'redis'] as const, 'memory'),
-      redisUrl: r.url('REDIS_URL', ['redis', 'rediss']),
-      shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
-      shutdownDrainMs: r.int('SHUTDOWN_DRAIN_MS', 1000, 0, 60_000),
-      trustProxy: r.bool('TRUST_PROXY', false),
-    };
-    (config as { rateLimitAddressMax: number }).rateLimitAddressMax = r.int('RATE_LIMIT_ADDRESS_MAX', config.rateLimitMax * 10, 1, 100_000_000);
-    if (config.rateLimitStore === 'redis' && config.redisUrl === undefined) r.fail('REDIS_URL', 'is required when RATE_LIMIT_STORE=redis (redis://host:6379)');
-    r.done();
-    return Object.freeze(config);
+    return readConfig(env, (r): AppConfig => {
+      const config: AppConfig = {
+        nodeEnv: r.string('NODE_ENV', 'development'),
+        isProduction: r.isProduction,
+        host: r.string('HOST', '0.0.0.0'),
+        port: r.int('PORT', 3000, 0, 65535),
+        dataDir: path.resolve(r.string('DATA_DIR', '.data')),
+        logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+        corsOrigins: r.list('CORS_ORIGINS'),
+        bodyLimitBytes: 64 * 1024,
+        rateLimitMax: r.int('RATE_LIMIT_MAX', 600, 1, 1_000_000),
+        rateLimitAddressMax: 0, // below: its default depends on rateLimitMax
+        rateLimitWindowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
+        rateLimitStore: r.oneOf('RATE_LIMIT_STORE', ['memory', 'postgres', 'redis'] as const, 'memory'),
+        redisUrl: r.url('REDIS_URL', ['redis', 'rediss']),
+        shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
+        shutdownDrainMs: r.int('SHUTDOWN_DRAIN_MS', 1000, 0, 60_000),
+        trustProxy: r.bool('TRUST_PROXY', false),
+      };
+      (config as { rateLimitAddressMax: number }).rateLimitAddressMax = r.int('RATE_LIMIT_ADDRESS_MAX', config.rateLimitMax * 10, 1, 100_000_000);
+      if (config.rateLimitStore === 'redis' && config.redisUrl === undefined) r.fail('REDIS_URL', 'is required when RATE_LIMIT_STORE=redis (redis://host:6379)');
+      return config;
+    });
   }
 }

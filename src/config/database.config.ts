@@ -1,4 +1,4 @@
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 
 /** Where the data lives: an external PostgreSQL, or the embedded one under DATA_DIR. */
 export class DatabaseConfig {
@@ -25,25 +25,25 @@ export class DatabaseConfig {
   readonly listenUrl!: string | undefined;
 
   static fromEnv(env: Env): DatabaseConfig {
-    const r = new EnvReader(env);
-    const config: DatabaseConfig = {
-      url: r.url('DATABASE_URL', ['postgres', 'postgresql']),
-      embeddedPort: r.int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
-      embeddedRestartTimeoutSeconds: r.int('EMBEDDED_PG_RESTART_TIMEOUT_SECONDS', 30, 1, 3600),
-      migrationsRun: r.bool('DB_MIGRATIONS_RUN', true),
-      poolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
-      statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
-      connectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
-      connectRetrySeconds: r.int('DB_CONNECT_RETRY_SECONDS', 10, 0, 600),
-      logQueries: r.bool('DB_LOG_QUERIES', false),
-      preparedStatements: r.bool('DB_PREPARED_STATEMENTS', true),
-      listenUrl: r.url('DATABASE_LISTEN_URL', ['postgres', 'postgresql']),
-    };
-    if (r.isProduction && config.url === undefined) {
-      r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded database is for development)');
-    }
-    if (config.listenUrl !== undefined && config.url === undefined) r.fail('DATABASE_LISTEN_URL', 'needs DATABASE_URL (the embedded database is always reached directly)');
-    r.done();
-    return Object.freeze(config);
+    return readConfig(env, (r): DatabaseConfig => {
+      const config: DatabaseConfig = {
+        url: r.url('DATABASE_URL', ['postgres', 'postgresql']),
+        embeddedPort: r.int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+        embeddedRestartTimeoutSeconds: r.int('EMBEDDED_PG_RESTART_TIMEOUT_SECONDS', 30, 1, 3600),
+        migrationsRun: r.bool('DB_MIGRATIONS_RUN', true),
+        poolSize: r.int('DB_POOL_SIZE', 10, 1, 200),
+        statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
+        connectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
+        connectRetrySeconds: r.int('DB_CONNECT_RETRY_SECONDS', 10, 0, 600),
+        logQueries: r.bool('DB_LOG_QUERIES', false),
+        preparedStatements: r.bool('DB_PREPARED_STATEMENTS', true),
+        listenUrl: r.url('DATABASE_LISTEN_URL', ['postgres', 'postgresql']),
+      };
+      if (r.isProduction && config.url === undefined) {
+        r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded database is for development)');
+      }
+      if (config.listenUrl !== undefined && config.url === undefined) r.fail('DATABASE_LISTEN_URL', 'needs DATABASE_URL (the embedded database is always reached directly)');
+      return config;
+    });
   }
 }

@@ -17,6 +17,18 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/**
+ * One config class read from the environment: `read` takes every value through the reader (which
+ * collects every problem instead of stopping at the first), then boot fails once with all of them
+ * (`ConfigValidationError`), or the config comes back frozen.
+ */
+export function readConfig<T extends object>(env: Env, read: (r: EnvReader) => T): Readonly<T> {
+  const r = new EnvReader(env);
+  const config = read(r);
+  r.done();
+  return Object.freeze(config);
+}
+
 export class EnvReader {
   private readonly problems: string[] = [];
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 import { withHiddenField } from './hidden-field';
 
 /** Faults: retention and purge, dashboard tokens and their short links, list cursors. */
@@ -38,33 +38,33 @@ export class FaultConfig {
   readonly silenceHorizonDays!: number;
 
   static fromEnv(env: Env): FaultConfig {
-    const r = new EnvReader(env);
-    const tokenSecret = r.secret('FAULT_TOKEN_SECRET', { devFile: 'fault-token-secret', required: 'NODE_ENV=production' });
-    let cursorSecret = r.secret('FAULT_CURSOR_SECRET', {});
-    cursorSecret ??= createHash('sha256')
-      .update(`fault-cursor:${tokenSecret ?? ''}`)
-      .digest('base64url');
-    const port = r.int('PORT', 3000, 0, 65535);
-    const shortLinkBaseUrl = r.url('SHORT_LINK_BASE_URL', ['https', 'http'], `http://localhost:${port}/s`).replace(/\/+$/, '');
-    const dashboardUrl = r.url('DASHBOARD_URL', ['https', 'http']);
-    r.replaced('FAULT_PURGE_INTERVAL_SECONDS', 'use FAULT_PURGE_SCHEDULE (a cron expression, or "off")');
-    const config = {
-      retentionDays: r.int('FAULT_RETENTION_DAYS', 425, 1, 3650),
-      purgeSchedule: r.schedule('FAULT_PURGE_SCHEDULE', '17 * * * *'),
-      purgeBatchSize: r.int('FAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
-      shortLinkBaseUrl,
-      dashboardUrl,
-      tokenCacheMs: r.int('FAULT_TOKEN_CACHE_MS', 500, 0, 1000),
-      reopenWindowSeconds: r.int('FAULT_REOPEN_WINDOW_SECONDS', 300, 0, 86_400),
-      maxComments: r.int('FAULT_MAX_COMMENTS', 100, 1, 10_000),
-      correlationWindowSeconds: r.int('FAULT_CORRELATION_WINDOW_SECONDS', 300, 0, 86_400),
-      flapThreshold: r.int('FAULT_FLAP_THRESHOLD', 3, 2, 100),
-      flapWindowSeconds: r.int('FAULT_FLAP_WINDOW_SECONDS', 3600, 60, 7 * 86_400),
-      intelligenceSchedule: r.schedule('FAULT_INTELLIGENCE_SCHEDULE', '* * * * *'),
-      silenceHorizonDays: r.int('FAULT_SILENCE_HORIZON_DAYS', 35, 2, 400),
-    };
-    r.done();
-    // The keys are readable by the code but not enumerable, so a logged or serialized config shows neither.
-    return Object.freeze(withHiddenField(withHiddenField(config, 'tokenSecret', tokenSecret ?? ''), 'cursorSecret', cursorSecret) as FaultConfig);
+    return readConfig(env, (r): FaultConfig => {
+      const tokenSecret = r.secret('FAULT_TOKEN_SECRET', { devFile: 'fault-token-secret', required: 'NODE_ENV=production' });
+      let cursorSecret = r.secret('FAULT_CURSOR_SECRET', {});
+      cursorSecret ??= createHash('sha256')
+        .update(`fault-cursor:${tokenSecret ?? ''}`)
+        .digest('base64url');
+      const port = r.int('PORT', 3000, 0, 65535);
+      const shortLinkBaseUrl = r.url('SHORT_LINK_BASE_URL', ['https', 'http'], `http://localhost:${port}/s`).replace(/\/+$/, '');
+      const dashboardUrl = r.url('DASHBOARD_URL', ['https', 'http']);
+      r.replaced('FAULT_PURGE_INTERVAL_SECONDS', 'use FAULT_PURGE_SCHEDULE (a cron expression, or "off")');
+      const config = {
+        retentionDays: r.int('FAULT_RETENTION_DAYS', 425, 1, 3650),
+        purgeSchedule: r.schedule('FAULT_PURGE_SCHEDULE', '17 * * * *'),
+        purgeBatchSize: r.int('FAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
+        shortLinkBaseUrl,
+        dashboardUrl,
+        tokenCacheMs: r.int('FAULT_TOKEN_CACHE_MS', 500, 0, 1000),
+        reopenWindowSeconds: r.int('FAULT_REOPEN_WINDOW_SECONDS', 300, 0, 86_400),
+        maxComments: r.int('FAULT_MAX_COMMENTS', 100, 1, 10_000),
+        correlationWindowSeconds: r.int('FAULT_CORRELATION_WINDOW_SECONDS', 300, 0, 86_400),
+        flapThreshold: r.int('FAULT_FLAP_THRESHOLD', 3, 2, 100),
+        flapWindowSeconds: r.int('FAULT_FLAP_WINDOW_SECONDS', 3600, 60, 7 * 86_400),
+        intelligenceSchedule: r.schedule('FAULT_INTELLIGENCE_SCHEDULE', '* * * * *'),
+        silenceHorizonDays: r.int('FAULT_SILENCE_HORIZON_DAYS', 35, 2, 400),
+      };
+      // The keys are readable by the code but not enumerable, so a logged or serialized config shows neither.
+      return withHiddenField(withHiddenField(config, 'tokenSecret', tokenSecret ?? ''), 'cursorSecret', cursorSecret);
+    });
   }
 }

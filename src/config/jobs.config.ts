@@ -1,4 +1,4 @@
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 
 /** The PostgreSQL-backed job queue (pg-boss) that runs deliveries and scheduled work. */
 export class JobsConfig {
@@ -14,17 +14,16 @@ export class JobsConfig {
   readonly shutdownTimeoutSeconds!: number;
 
   static fromEnv(env: Env): JobsConfig {
-    const r = new EnvReader(env);
-    const schema = r.string('JOBS_SCHEMA', 'pgboss');
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) r.fail('JOBS_SCHEMA', 'must be a lowercase SQL identifier');
-    const config: JobsConfig = {
-      schema,
-      poolSize: r.int('JOBS_POOL_SIZE', 4, 1, 100),
-      pollingIntervalSeconds: r.int('JOBS_POLLING_INTERVAL_MS', 1000, 500, 60_000) / 1000,
-      maintenanceIntervalSeconds: r.int('JOBS_MAINTENANCE_INTERVAL_SECONDS', 30, 1, 3600),
-      shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
-    };
-    r.done();
-    return Object.freeze(config);
+    return readConfig(env, (r): JobsConfig => {
+      const schema = r.string('JOBS_SCHEMA', 'pgboss');
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) r.fail('JOBS_SCHEMA', 'must be a lowercase SQL identifier');
+      return {
+        schema,
+        poolSize: r.int('JOBS_POOL_SIZE', 4, 1, 100),
+        pollingIntervalSeconds: r.int('JOBS_POLLING_INTERVAL_MS', 1000, 500, 60_000) / 1000,
+        maintenanceIntervalSeconds: r.int('JOBS_MAINTENANCE_INTERVAL_SECONDS', 30, 1, 3600),
+        shutdownTimeoutSeconds: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300),
+      };
+    });
   }
 }

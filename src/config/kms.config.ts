@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readOrCreateDevSecret } from './dev-secret';
 import { KMS_PROVIDER_NAMES, KmsProviderName } from './kms-provider-names';
-import { Env, EnvReader } from './env';
+import { Env, EnvReader, readConfig } from './env';
 import { withHiddenField } from './hidden-field';
 
 export interface LocalKey {
@@ -77,64 +77,63 @@ export class KmsConfig {
   readonly aws!: AwsKmsSettings | undefined;
 
   static fromEnv(env: Env): KmsConfig {
-    const r = new EnvReader(env);
-    const provider = r.oneOf('KMS_PROVIDER', KMS_PROVIDER_NAMES, 'local');
-    let local: LocalKmsSettings | undefined;
-    let pkcs11: Pkcs11KmsSettings | undefined;
-    let aws: AwsKmsSettings | undefined;
-    switch (provider) {
-      case 'local': {
-        const inline = r.string('KMS_LOCAL_KEYS');
-        const file = r.string('KMS_LOCAL_KEYS_FILE');
-        let raw = inline;
-        let source = 'KMS_LOCAL_KEYS';
-        if (raw === undefined && file !== undefined) {
-          source = 'KMS_LOCAL_KEYS_FILE';
-          try {
-            raw = fs.readFileSync(file, 'utf8');
-          } catch (error) {
-            r.fail('KMS_LOCAL_KEYS_FILE', `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return readConfig(env, (r): KmsConfig => {
+      const provider = r.oneOf('KMS_PROVIDER', KMS_PROVIDER_NAMES, 'local');
+      let local: LocalKmsSettings | undefined;
+      let pkcs11: Pkcs11KmsSettings | undefined;
+      let aws: AwsKmsSettings | undefined;
+      switch (provider) {
+        case 'local': {
+          const inline = r.string('KMS_LOCAL_KEYS');
+          const file = r.string('KMS_LOCAL_KEYS_FILE');
+          let raw = inline;
+          let source = 'KMS_LOCAL_KEYS';
+          if (raw === undefined && file !== undefined) {
+            source = 'KMS_LOCAL_KEYS_FILE';
+            try {
+              raw = fs.readFileSync(file, 'utf8');
+            } catch (error) {
+              r.fail('KMS_LOCAL_KEYS_FILE', `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+            }
           }
+          if (raw !== undefined) {
+            const keys = parseLocalKeys(raw, source, r);
+            if (keys.length === 0) r.fail(source, 'must name at least one key');
+            local = { keys };
+          } else if (file === undefined && r.isProduction) {
+            r.fail('KMS_LOCAL_KEYS', 'is required when NODE_ENV=production and KMS_PROVIDER=local (id:base64-of-32-bytes,…; the last one is active)');
+            local = { keys: [] };
+          } else if (file === undefined) {
+            const dataDir = path.resolve(r.string('DATA_DIR', '.data'));
+            const secret = readOrCreateDevSecret(dataDir, 'kms-local-key');
+            local = { keys: [localKey(DEV_KEY_ID, Buffer.from(secret, 'base64url'))], devKeyFile: path.join(dataDir, 'secrets', 'kms-local-key') };
+          }
+          break;
         }
-        if (raw !== undefined) {
-          const keys = parseLocalKeys(raw, source, r);
-          if (keys.length === 0) r.fail(source, 'must name at least one key');
-          local = { keys };
-        } else if (file === undefined && r.isProduction) {
-          r.fail('KMS_LOCAL_KEYS', 'is required when NODE_ENV=production and KMS_PROVIDER=local (id:base64-of-32-bytes,…; the last one is active)');
-          local = { keys: [] };
-        } else if (file === undefined) {
-          const dataDir = path.resolve(r.string('DATA_DIR', '.data'));
-          const secret = readOrCreateDevSecret(dataDir, 'kms-local-key');
-          local = { keys: [localKey(DEV_KEY_ID, Buffer.from(secret, 'base64url'))], devKeyFile: path.join(dataDir, 'secrets', 'kms-local-key') };
+        case 'pkcs11': {
+          const required = (name: string): string => {
+            const value = r.string(name);
+            if (value === undefined) r.fail(name, 'is required when KMS_PROVIDER=pkcs11');
+            return value ?? '';
+          };
+          const modulePath = required('PKCS11_MODULE_PATH');
+          const tokenLabel = required('PKCS11_TOKEN_LABEL');
+          const pin = required('PKCS11_PIN');
+          pkcs11 = withHiddenField({ modulePath, tokenLabel, keyLabel: required('PKCS11_KEY_LABEL') }, 'pin', pin);
+          break;
         }
-        break;
+        case 'aws-kms': {
+          const keyId = r.string('AWS_KMS_KEY_ID');
+          if (keyId === undefined) r.fail('AWS_KMS_KEY_ID', 'is required when KMS_PROVIDER=aws-kms (key id, ARN or alias/…)');
+          const region = r.string('AWS_KMS_REGION') ?? r.string('AWS_REGION');
+          if (region === undefined) r.fail('AWS_KMS_REGION', '(or AWS_REGION) is required when KMS_PROVIDER=aws-kms');
+          const endpoint = r.url('AWS_KMS_ENDPOINT', ['https', 'http']);
+          if (endpoint !== undefined && r.isProduction && !endpoint.startsWith('https:')) r.fail('AWS_KMS_ENDPOINT', 'must use https when NODE_ENV=production');
+          aws = { keyId: keyId ?? '', region: region ?? '', endpoint };
+          break;
+        }
       }
-      case 'pkcs11': {
-        const required = (name: string): string => {
-          const value = r.string(name);
-          if (value === undefined) r.fail(name, 'is required when KMS_PROVIDER=pkcs11');
-          return value ?? '';
-        };
-        const modulePath = required('PKCS11_MODULE_PATH');
-        const tokenLabel = required('PKCS11_TOKEN_LABEL');
-        const pin = required('PKCS11_PIN');
-        pkcs11 = withHiddenField({ modulePath, tokenLabel, keyLabel: required('PKCS11_KEY_LABEL') }, 'pin', pin);
-        break;
-      }
-      case 'aws-kms': {
-        const keyId = r.string('AWS_KMS_KEY_ID');
-        if (keyId === undefined) r.fail('AWS_KMS_KEY_ID', 'is required when KMS_PROVIDER=aws-kms (key id, ARN or alias/…)');
-        const region = r.string('AWS_KMS_REGION') ?? r.string('AWS_REGION');
-        if (region === undefined) r.fail('AWS_KMS_REGION', '(or AWS_REGION) is required when KMS_PROVIDER=aws-kms');
-        const endpoint = r.url('AWS_KMS_ENDPOINT', ['https', 'http']);
-        if (endpoint !== undefined && r.isProduction && !endpoint.startsWith('https:')) r.fail('AWS_KMS_ENDPOINT', 'must use https when NODE_ENV=production');
-        aws = { keyId: keyId ?? '', region: region ?? '', endpoint };
-        break;
-      }
-    }
-    r.done();
-    const config: KmsConfig = { provider, local, pkcs11, aws };
-    return Object.freeze(config);
+      return { provider, local, pkcs11, aws };
+    });
   }
 }

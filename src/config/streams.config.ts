@@ -1,4 +1,4 @@
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 
 /** Live event streams (SSE): how many may be open, and what a client that stops reading may cost. */
 export class StreamsConfig {
@@ -18,8 +18,7 @@ export class StreamsConfig {
   readonly replayConcurrency!: number;
 
   static fromEnv(env: Env): StreamsConfig {
-    const r = new EnvReader(env);
-    const config: StreamsConfig = {
+    return readConfig(env, (r): StreamsConfig => ({
       maxPerTenant: r.int('STREAM_MAX_PER_TENANT', 20, 1, 10_000),
       maxPerInstance: r.int('STREAM_MAX_PER_INSTANCE', 1000, 1, 100_000),
       bufferBytes: r.int('STREAM_BUFFER_BYTES', 32_768, 16_384, 16_777_216),
@@ -27,8 +26,6 @@ export class StreamsConfig {
       pollMs: r.int('STREAM_POLL_MS', 1000, 50, 10_000),
       replayBatch: r.int('STREAM_REPLAY_BATCH', 100, 10, 1000),
       replayConcurrency: r.int('STREAM_REPLAY_CONCURRENCY', 4, 1, 64),
-    };
-    r.done();
-    return Object.freeze(config);
+    }));
   }
 }

@@ -1,4 +1,4 @@
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 
 /** Tenant offboarding: the background deletion and how quickly every instance refuses an offboarded tenant. */
 export class TenantsConfig {
@@ -8,13 +8,12 @@ export class TenantsConfig {
   readonly revocationRefreshMs!: number;
 
   static fromEnv(env: Env): TenantsConfig {
-    const r = new EnvReader(env);
-    r.replaced('TENANT_OFFBOARDING_INTERVAL_SECONDS', 'the deletion is a job, queued with the offboarding, at start and every minute; remove it');
-    const config: TenantsConfig = {
-      offboardingBatchSize: r.int('TENANT_OFFBOARDING_BATCH_SIZE', 5000, 1, 100_000),
-      revocationRefreshMs: r.int('TENANT_REVOCATION_REFRESH_MS', 1000, 100, 60_000),
-    };
-    r.done();
-    return Object.freeze(config);
+    return readConfig(env, (r): TenantsConfig => {
+      r.replaced('TENANT_OFFBOARDING_INTERVAL_SECONDS', 'the deletion is a job, queued with the offboarding, at start and every minute; remove it');
+      return {
+        offboardingBatchSize: r.int('TENANT_OFFBOARDING_BATCH_SIZE', 5000, 1, 100_000),
+        revocationRefreshMs: r.int('TENANT_REVOCATION_REFRESH_MS', 1000, 100, 60_000),
+      };
+    });
   }
 }

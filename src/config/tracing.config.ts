@@ -1,4 +1,4 @@
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 
 /**
  * OpenTelemetry traces. On when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or
@@ -13,18 +13,17 @@ export class TracingConfig {
   readonly serviceName!: string;
 
   static fromEnv(env: Env): TracingConfig {
-    const r = new EnvReader(env);
-    const base = r.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http', 'https']);
-    const traces = r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http', 'https']);
-    const tracesUrl = traces ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
-    const disabled = r.bool('OTEL_SDK_DISABLED', false);
-    r.oneOf('OTEL_TRACES_SAMPLER', ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const, 'parentbased_always_on');
-    const config: TracingConfig = {
-      enabled: tracesUrl !== undefined && !disabled,
-      tracesUrl,
-      serviceName: r.string('OTEL_SERVICE_NAME', 'netops-faults-vault'),
-    };
-    r.done();
-    return Object.freeze(config);
+    return readConfig(env, (r): TracingConfig => {
+      const base = r.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http', 'https']);
+      const traces = r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http', 'https']);
+      const tracesUrl = traces ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
+      const disabled = r.bool('OTEL_SDK_DISABLED', false);
+      r.oneOf('OTEL_TRACES_SAMPLER', ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const, 'parentbased_always_on');
+      return {
+        enabled: tracesUrl !== undefined && !disabled,
+        tracesUrl,
+        serviceName: r.string('OTEL_SERVICE_NAME', 'netops-faults-vault'),
+      };
+    });
   }
 }
