@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
+import { inBatches } from '../../common/in-batches';
 import { SingleRun } from '../../common/single-run';
 import { FaultConfig } from '../../config/fault.config';
 import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
@@ -67,14 +68,7 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   /** Runs `deleteBatch` until a batch comes back short, the run's batch budget is spent, or shutdown begins. */
-  private async inBatches(batchSize: number, deleteBatch: () => Promise<number>): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.single.stopping; i++) {
-      const deleted = await deleteBatch();
-      total += deleted;
-      if (deleted < batchSize) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return total;
+  private inBatches(batchSize: number, deleteBatch: () => Promise<number>): Promise<number> {
+    return inBatches({ batchSize, maxBatches: MAX_BATCHES_PER_RUN, stopping: () => this.single.stopping }, deleteBatch);
   }
 }

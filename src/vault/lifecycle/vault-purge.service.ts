@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
+import { inBatches } from '../../common/in-batches';
 import { SingleRun } from '../../common/single-run';
 import { VaultConfig } from '../../config/vault.config';
 import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
@@ -45,12 +46,8 @@ export class VaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
 
   private async run(): Promise<number> {
     const now = this.clock.now();
-    let total = 0;
-    for (let i = 0; i < MAX_BATCHES_PER_RUN && !this.single.stopping; i++) {
-      const purged = await this.repo.purgeDue(now, this.config.purgeBatchSize);
-      total += purged;
-      if (purged < this.config.purgeBatchSize) break;
-    }
+    const batchSize = this.config.purgeBatchSize;
+    const total = await inBatches({ batchSize, maxBatches: MAX_BATCHES_PER_RUN, stopping: () => this.single.stopping }, () => this.repo.purgeDue(now, batchSize));
     if (total > 0) this.logger.log(`purged ${total} deleted vault items past their recovery window`);
     return total;
   }
