@@ -44,5 +44,9 @@ describe('tenant-first keys', () => {
     // The partitioned tables' keys carry the tenant first, then the row, then the partition key.
     expect(keys.find((k) => k.index === 'pk_events')?.definition).toMatch(/\(customer_id, id, created_at\)/);
     expect(keys.find((k) => k.index === 'pk_webhook_deliveries')?.definition).toMatch(/\(customer_id, id, created_at\)/);
+    expect(keys.find((k) => k.index === 'fault_timeline_pkey')?.definition).toMatch(/\(customer_id, fault_id, at, id, fault_expires_at\)/);
+    expect(keys.find((k) => k.index === 'fault_idempotency_keys_pkey')?.definition).toMatch(/\(customer_id, key, created_at\)/);
+    const partitioned = await db.ds.query<Array<{ name: string }>>(`SELECT relname AS name FROM pg_class WHERE relkind = 'p' AND relname IN ('fault_timeline', 'fault_idempotency_keys') ORDER BY 1`);
+    expect(partitioned.map((t) => t.name)).toEqual(['fault_idempotency_keys', 'fault_timeline']);
   });
 });

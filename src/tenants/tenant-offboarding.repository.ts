@@ -22,6 +22,7 @@ export const OFFBOARDING_STEPS: readonly OffboardingStep[] = [
   { table: 'vault_item_version' },
   { table: 'vault_item' },
   { table: 'vault_event' },
+  { table: 'fault_timeline' },
   { table: 'fault_comments' },
   { table: 'fault_path_segments' },
   { table: 'faults' },

@@ -6,6 +6,7 @@ import { TenantOffboardingTenantFirstKey1796660000000 } from './1796660000000-Te
 import { FaultAccessTokensTenantFirstKey1796670000000 } from './1796670000000-FaultAccessTokensTenantFirstKey';
 import { FaultCommentsTenantFirstKey1796680000000 } from './1796680000000-FaultCommentsTenantFirstKey';
 import { FaultPathSegmentsTenantFirstKey1796690000000 } from './1796690000000-FaultPathSegmentsTenantFirstKey';
+import { PartitionTimelineAndIdempotency1796700000000 } from './1796700000000-PartitionTimelineAndIdempotency';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -41,4 +42,5 @@ export const MIGRATIONS: Function[] = [
   FaultAccessTokensTenantFirstKey1796670000000,
   FaultCommentsTenantFirstKey1796680000000,
   FaultPathSegmentsTenantFirstKey1796690000000,
+  PartitionTimelineAndIdempotency1796700000000,
 ];

@@ -2,8 +2,8 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { FaultConfig } from '../../config/fault.config';
 import { JobQueue, QueueDefinition, WorkerDefinition } from '../../jobs/job-queue';
+import { PartitionMaintenance, PartitionedTable } from '../../jobs/partition-maintenance';
 import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
-import { FaultIdempotencyRepository } from './fault-idempotency.repository';
 import { FaultPurgeService } from './fault-purge.service';
 import { FaultPurgeRepository } from './fault-purge.repository';
 
@@ -33,16 +33,22 @@ describe('FaultPurgeService', () => {
     return { jobs, workers, schedules };
   };
 
-  const purgeService = (db: DataSource, clock: Clock, purgeConfig: FaultConfig, jobs = recordingJobs().jobs): FaultPurgeService =>
-    new FaultPurgeService(new FaultPurgeRepository(db), new FaultIdempotencyRepository(db), new FaultAccessTokenRepository(db), jobs, clock, purgeConfig);
+  /** The tables registered with the partition maintenance. */
+  const recordingPartitions = () => {
+    const registered: PartitionedTable[] = [];
+    return { partitions: { register: (t: PartitionedTable) => registered.push(t) } as unknown as PartitionMaintenance, registered };
+  };
+
+  const purgeService = (db: DataSource, clock: Clock, purgeConfig: FaultConfig, jobs = recordingJobs().jobs, partitions = recordingPartitions().partitions): FaultPurgeService =>
+    new FaultPurgeService(new FaultPurgeRepository(db), new FaultAccessTokenRepository(db), jobs, clock, purgeConfig, partitions);
 
   it('deletes in batches until a batch comes back short, table by table', async () => {
-    const { db, calls } = fakeDb([2, 2, 1, 2, 0, 0]);
+    const { db, calls } = fakeDb([2, 2, 1, 0]);
     const now = new Date('2026-01-01T00:00:00Z');
     const clock = { now: () => now, nowSeconds: () => now.getTime() / 1000 };
     const result = await purgeService(db, clock, config()).purgeExpired();
-    expect(result).toEqual({ faults: 5, idempotencyKeys: 2, accessTokens: 0 });
-    expect(calls.map((c) => c.sql.match(/DELETE FROM (\w+)/)?.[1])).toEqual(['faults', 'faults', 'faults', 'fault_idempotency_keys', 'fault_idempotency_keys', 'fault_access_tokens']);
+    expect(result).toEqual({ faults: 5, accessTokens: 0 });
+    expect(calls.map((c) => c.sql.match(/DELETE FROM (\w+)/)?.[1])).toEqual(['faults', 'faults', 'faults', 'fault_access_tokens']);
     expect(calls[0].params).toEqual([now.getTime() / 1000, 2]);
     expect(calls.every((c) => /LIMIT \$2 FOR UPDATE SKIP LOCKED/.test(c.sql))).toBe(true);
   });
@@ -55,7 +61,19 @@ describe('FaultPurgeService', () => {
     expect(schedules).toEqual([['fault-purge', '*/10 * * * *']]);
     expect(calls).toHaveLength(0);
     await workers[0].handle({});
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('leaves the timeline and the idempotency keys to the partition maintenance: whole partitions past their retention', () => {
+    const { db } = fakeDb([]);
+    const { partitions, registered } = recordingPartitions();
+    purgeService(db, new Clock(), config({ retentionDays: 425 }), recordingJobs().jobs, partitions).onModuleInit();
+    expect(registered.map((t) => [t.table, t.column, t.interval, t.ahead, t.retainMs()])).toEqual([
+      // A month of expiries is dropped once it is over; 425 days of faults need 17 months made ahead.
+      ['fault_timeline', 'fault_expires_at', 'month', 17, 0],
+      // A day of keys is dropped once it ended 24 hours ago (every key in it expired by then).
+      ['fault_idempotency_keys', 'created_at', 'day', 3, 86_400_000],
+    ]);
   });
 
   it('removes its schedule when the purge is off', () => {
@@ -80,7 +98,7 @@ describe('FaultPurgeService', () => {
     const stopped = service.beforeApplicationShutdown();
     release();
     await stopped;
-    expect(await run).toEqual({ faults: 2, idempotencyKeys: 0, accessTokens: 0 });
+    expect(await run).toEqual({ faults: 2, accessTokens: 0 });
     expect(calls).toHaveLength(1);
   });
 });

@@ -4,13 +4,14 @@ import { inBatches } from '../../common/in-batches';
 import { SingleRun } from '../../common/single-run';
 import { FaultConfig } from '../../config/fault.config';
 import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
+import { PartitionMaintenance } from '../../jobs/partition-maintenance';
 import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
-import { FaultIdempotencyRepository } from './fault-idempotency.repository';
+import { timelinePartitions } from '../timeline/timeline-partitions';
+import { IDEMPOTENCY_PARTITIONS } from './fault-idempotency.repository';
 import { FaultPurgeRepository } from './fault-purge.repository';
 
 export interface PurgeResult {
   faults: number;
-  idempotencyKeys: number;
   accessTokens: number;
 }
 
@@ -22,11 +23,15 @@ const MAX_BATCHES_PER_RUN = 200;
 const ACCESS_TOKEN_GRACE_MS = 30 * 86_400_000;
 
 /**
- * Deletes expired faults (ttl reached), stale idempotency keys and long-expired
- * dashboard tokens, in small batches (SKIP LOCKED, so several instances can
- * run it at once without waiting on each other), as a scheduled job of the job
- * queue (once per FAULT_PURGE_SCHEDULE slot across every instance) that stops
- * between batches on shutdown.
+ * Deletes expired faults (ttl reached) and long-expired dashboard tokens, in
+ * small batches (SKIP LOCKED, so several instances can run it at once without
+ * waiting on each other), as a scheduled job of the job queue (once per
+ * FAULT_PURGE_SCHEDULE slot across every instance) that stops between batches
+ * on shutdown. The time-partitioned fault tables are not deleted from row by
+ * row: it registers them with the partition maintenance, which drops whole
+ * expired partitions — the timeline's by month of its faults' expiry
+ * (timeline-partitions.ts), the idempotency keys' by day of creation, a day
+ * after it ended (IDEMPOTENCY_PARTITIONS).
  */
 @Injectable()
 export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdown {
@@ -35,14 +40,16 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
 
   constructor(
     private readonly faults: FaultPurgeRepository,
-    private readonly idempotency: FaultIdempotencyRepository,
     private readonly accessTokens: FaultAccessTokenRepository,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly config: FaultConfig,
+    private readonly partitions: PartitionMaintenance,
   ) {}
 
   onModuleInit(): void {
+    this.partitions.register(timelinePartitions(this.config.retentionDays));
+    this.partitions.register(IDEMPOTENCY_PARTITIONS);
     this.jobs.register({ queue: FAULT_PURGE_QUEUE, handle: () => this.purgeExpired().then(() => undefined) });
     this.jobs.schedule(FAULT_PURGE_QUEUE, this.config.purgeSchedule);
   }
@@ -60,10 +67,9 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
     const now = this.clock.now();
     const batch = this.config.purgeBatchSize;
     const faults = await this.inBatches(batch, () => this.faults.deleteExpiredBatch(Math.floor(now.getTime() / 1000), batch));
-    const idempotencyKeys = await this.inBatches(batch, () => this.idempotency.deleteExpiredBatch(now, batch));
     const accessTokens = await this.inBatches(batch, () => this.accessTokens.deleteExpiredBatch(new Date(now.getTime() - ACCESS_TOKEN_GRACE_MS), batch));
-    const result = { faults, idempotencyKeys, accessTokens };
-    if (faults + idempotencyKeys + accessTokens > 0) this.logger.log(`purged ${JSON.stringify(result)}`);
+    const result = { faults, accessTokens };
+    if (faults + accessTokens > 0) this.logger.log(`purged ${JSON.stringify(result)}`);
     return result;
   }
 

@@ -11,10 +11,11 @@ import { AddFaultCommentDto, CreateFaultDto, ListFaultsQueryDto, UpdateFaultDto 
 import { FaultDto, FaultListDto, toFaultDto } from '../dto/fault.dto';
 import { TopFaultDto, toTopFaultDto } from '../dto/top-fault.dto';
 import { FaultCommentEntity } from '../entities/fault-comment.entity';
+import { FaultIdempotencyKeyEntity } from '../entities/fault-idempotency-key.entity';
 import { FaultEntity, type FaultStatus } from '../entities/fault.entity';
 import { FaultCursorCodec } from './fault-cursor';
 import { faultEvent } from './fault-events';
-import { FaultIdempotencyRepository } from './fault-idempotency.repository';
+import { FaultIdempotencyRepository, IDEMPOTENCY_TTL_MS } from './fault-idempotency.repository';
 import { FaultLifecycleService, isOpenKeyConflict, OPEN_KEY_CONFLICT, ReportOutcome } from './fault-lifecycle.service';
 import { FaultCommentRepository } from './fault-comment.repository';
 import { FaultLifecycleRepository } from './fault-lifecycle.repository';
@@ -31,7 +32,6 @@ const TOP_WINDOW_DAYS = 14;
 const TOP_SAMPLES = 5;
 /** The most faults a shared dashboard shows (the benchmark's floor serves the same). */
 export const DASHBOARD_LIMIT = 100;
-const IDEMPOTENCY_TTL_MS = DAY_MS;
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 
 export interface CreateFaultResult {
@@ -189,9 +189,10 @@ export class FaultService {
       .digest('hex');
     return this.updates.transaction(async (manager) => {
       const claim = { customerId, key: idempotencyKey, requestHash, now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) };
-      if (!(await this.idempotency.claim(manager, claim))) return this.replay(manager, customerId, idempotencyKey, requestHash);
+      const stored = await this.idempotency.claim(manager, claim);
+      if (stored !== null) return this.replay(stored, requestHash);
       const result = await report(manager);
-      await this.idempotency.storeResponse(manager, customerId, idempotencyKey, result.status, result.body, result.outcome === 'created' ? null : result.outcome);
+      await this.idempotency.storeResponse(manager, claim, result.status, result.body, result.outcome === 'created' ? null : result.outcome);
       return result;
     });
   }
@@ -247,6 +248,7 @@ export class FaultService {
     this.assertFaultId(faultId);
     await this.updates.transaction(async (manager) => {
       if (!(await this.updates.delete(customerId, faultId, this.clock.nowSeconds(), manager))) throw new NotFoundException('Fault not found');
+      await this.timeline.deleteWith(manager, customerId, faultId);
       await this.events.record(manager, { type: 'fault.deleted', customerId, subject: faultId, data: { fault: { id: faultId } } });
     });
   }
@@ -295,9 +297,8 @@ export class FaultService {
     return faults.map((f) => toFaultDto(f, comments.get(f.id) ?? []));
   }
 
-  private async replay(manager: EntityManager, customerId: string, key: string, requestHash: string): Promise<CreateFaultResult> {
-    const stored = await this.idempotency.find(manager, customerId, key);
-    if (stored === null || stored.responseStatus === null) {
+  private replay(stored: FaultIdempotencyKeyEntity, requestHash: string): CreateFaultResult {
+    if (stored.responseStatus === null) {
       throw new UnprocessableEntityException('Idempotency-Key is in use by a request that did not complete; retry shortly');
     }
     if (stored.requestHash !== requestHash) {

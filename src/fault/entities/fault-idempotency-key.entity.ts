@@ -1,8 +1,11 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The first response to a `POST /fault` with an Idempotency-Key, replayed for 24 hours. */
+/**
+ * The first response to a `POST /fault` with an Idempotency-Key, replayed for 24 hours. Partitioned
+ * by day of `created_at`, which its primary key therefore carries: (customer_id, key) alone is no
+ * longer unique across partitions, so exactly-once is the claim's advisory lock (FaultIdempotencyRepository).
+ */
 @Entity({ name: 'fault_idempotency_keys' })
-@Index('fault_idempotency_keys_expires_idx', ['expiresAt'])
 export class FaultIdempotencyKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_idempotency_keys_pkey' })
   customerId!: string;
@@ -24,7 +27,7 @@ export class FaultIdempotencyKeyEntity {
   @Column({ type: 'varchar', length: 16, nullable: true })
   responseOutcome!: string | null;
 
-  @Column({ type: 'timestamptz' })
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'fault_idempotency_keys_pkey' })
   createdAt!: Date;
 
   @Column({ type: 'timestamptz' })

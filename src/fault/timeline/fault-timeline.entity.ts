@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { FaultEntity } from '../entities/fault.entity';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export const TIMELINE_KINDS = [
   'created',
@@ -19,13 +18,15 @@ export const TIMELINE_KINDS = [
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 /**
- * One entry of a fault's timeline. It grows with time, so its primary key leads with the tenant and
- * carries the time column (`customer_id, fault_id, at, id`): the table can be partitioned by range
- * of `at` without changing a key. Deleted with its fault (cascade; an explicit delete once faults
- * themselves are partitioned).
+ * One entry of a fault's timeline. The table is partitioned by month of `fault_expires_at`, the
+ * expiry (`ttl`) of the fault the entry belongs to, carried on every entry: all of a fault's entries
+ * sit in the partition of the month it expires in, and a month's partition is dropped once the month
+ * is over, when every fault that could own an entry in it has expired (see timeline-partitions.ts).
+ * Its primary key leads with the tenant and carries the partition key. No foreign key to `faults`:
+ * its cascade deleted a purged fault's entries row by row, which the partition drop replaces;
+ * deleting a fault (DELETE /fault/{id}, offboarding) deletes its entries explicitly.
  */
 @Entity({ name: 'fault_timeline' })
-@Index('fault_timeline_fault_idx', ['faultId'])
 export class FaultTimelineEntity {
   @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_timeline_pkey' })
   customerId!: string;
@@ -39,9 +40,9 @@ export class FaultTimelineEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', primaryKeyConstraintName: 'fault_timeline_pkey' })
   id!: string;
 
-  @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_timeline_fault_fk' })
-  fault?: FaultEntity;
+  /** The fault's `ttl` as a time (the partition key); follows the fault's ttl if it ever changes (trigger on faults). */
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'fault_timeline_pkey' })
+  faultExpiresAt!: Date;
 
   @Column({ type: 'varchar', length: 32 })
   kind!: TimelineKind;
