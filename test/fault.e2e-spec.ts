@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../src/common/clock';
 import { JobsConfig } from '../src/config/jobs.config';
 import { FAULT_PURGE_QUEUE, FaultPurgeService } from '../src/fault/core/fault-purge.service';
+import { nextPeriod, partitionName, periodStart } from '../src/database/partitions/partition-period';
 import { JobQueue } from '../src/jobs/job-queue';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
@@ -175,6 +176,37 @@ describe('Faults API', () => {
       const later = await create(validBody({ severity: 'LOW' }), userToken(tenant, { expiresInSeconds: 3 * 86_400 }), headers);
       expect(later.status).toBe(201);
       expect(later.body.id).not.toBe(a.body.id);
+    });
+
+    it('stays exactly once across a partition boundary: a key recorded just before midnight is replayed after it, then expires once', async () => {
+      // fault_idempotency_keys is partitioned by day of created_at: (customer_id, key) is not unique across days.
+      const midnight = nextPeriod(periodStart(clock.now(), 'day'), 'day');
+      const headers = { 'idempotency-key': 'across-midnight' };
+      const burst = () => Promise.all(Array.from({ length: 50 }, () => create(validBody(), token, headers)));
+      clock.current = new Date(midnight.getTime() - 100);
+      const before = await burst();
+      clock.current = new Date(midnight.getTime() + 100);
+      const after = await burst();
+      const answers = [...before, ...after];
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 201));
+      for (const r of answers) expect(r.body).toEqual(before[0].body);
+      expect(answers.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(99);
+      const db = t.app.get(DataSource);
+      const keys = async (): Promise<Array<{ part: string; created_at: Date }>> =>
+        db.query(`SELECT tableoid::regclass::text AS part, created_at FROM fault_idempotency_keys WHERE customer_id = $1 ORDER BY created_at`, [tenant]);
+      // One record, in the partition of the day before midnight; the replays after it read it there.
+      expect((await keys()).map((k) => k.part)).toEqual([partitionName('fault_idempotency_keys', periodStart(new Date(midnight.getTime() - 1), 'day'), 'day')]);
+      expect((await t.request('GET', '/fault', { token })).body.meta.count).toBe(1);
+
+      // 24 hours later the key is free again: 50 concurrent requests take it over exactly once, two partitions on (the expired record goes).
+      clock.current = new Date(midnight.getTime() + 86_400_000);
+      const later = await burst();
+      expect(later.map((r) => r.status)).toEqual(later.map(() => 201));
+      expect(new Set(later.map((r) => r.body.id)).size).toBe(1);
+      expect(later[0].body.id).not.toBe(before[0].body.id);
+      expect(later.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(49);
+      expect((await keys()).map((k) => k.part)).toEqual([partitionName('fault_idempotency_keys', nextPeriod(midnight, 'day'), 'day')]);
+      expect((await t.request('GET', '/fault', { token })).body.meta.count).toBe(2);
     });
 
     it('refuses a malformed key', async () => {
