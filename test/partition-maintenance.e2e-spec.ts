@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { timelinePartitions } from '../src/fault/timeline/timeline-partitions';
 import { JobQueue } from '../src/jobs/job-queue';
 import { PartitionMaintenance } from '../src/jobs/partition-maintenance';
 import { FakeClock } from './support/fake-clock';
@@ -39,6 +40,79 @@ describe('partition maintenance', () => {
     expect(rows.n).toBe(144 - 3 * 24);
     const [parked] = await db.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM events_default`);
     expect(parked.n).toBe(0);
+  });
+
+  it('drops a month of the timeline once every fault that could own an entry in it has expired, never a month a live fault owns entries in', async () => {
+    const clock = new FakeClock(new Date('2031-05-15T12:00:00Z'));
+    const jobs = { register: () => undefined, schedule: () => undefined } as unknown as JobQueue;
+    const maintenance = new PartitionMaintenance(db.ds, jobs, clock);
+    // As FaultPurgeService registers it, with the default FAULT_RETENTION_DAYS.
+    maintenance.register(timelinePartitions(425));
+    const fault = async (id: string, created: string, expires: string): Promise<void> => {
+      await db.ds.query(
+        `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl)
+         VALUES ($1, 'cus_tl', 'dev_1', 'm', 'wantunnel', 'unresolved', 'HIGH', 'down', $2, $2, extract(epoch FROM $3::timestamptz)::bigint)`,
+        [id, created, expires],
+      );
+    };
+    // Entries as the service writes them: each carries its fault's expiry; `at` spans the fault's whole life.
+    const entries = async (faultId: string, from: string, count: number, days: number): Promise<void> => {
+      await db.ds.query(
+        `INSERT INTO fault_timeline (customer_id, fault_id, fault_expires_at, at, kind, actor, details)
+         SELECT 'cus_tl', f.id, to_timestamp(f.ttl), $2::timestamptz + g * ($4::int * interval '1 day'), 'occurred', 'system', '{}'
+         FROM faults f, generate_series(0, $3::int - 1) g WHERE f.id = $1`,
+        [faultId, from, count, days],
+      );
+    };
+    const owners = async (): Promise<Record<string, string[]>> => {
+      const rows = await db.ds.query<Array<{ fault_id: string; part: string }>>(
+        `SELECT DISTINCT fault_id, tableoid::regclass::text AS part FROM fault_timeline WHERE customer_id = 'cus_tl' ORDER BY 1, 2`,
+      );
+      const byFault: Record<string, string[]> = {};
+      for (const r of rows) byFault[r.fault_id] = [...(byFault[r.fault_id] ?? []), r.part];
+      return byFault;
+    };
+    // Created under a retention of 425 days a year ago: live until August, with entries written all year.
+    await fault('flt_live', '2030-06-20T00:00:00Z', '2031-08-19T00:00:00Z');
+    await entries('flt_live', '2030-06-20T00:00:00Z', 12, 30);
+    // Expired in May: its entries' month is over.
+    await fault('flt_gone', '2030-04-10T00:00:00Z', '2031-05-10T00:00:00Z');
+    await entries('flt_gone', '2030-04-10T00:00:00Z', 3, 100);
+    // Would have expired in May, but its ttl was extended: its entries move with it (faults_ttl_moves_timeline).
+    await fault('flt_extended', '2030-05-20T00:00:00Z', '2031-05-20T00:00:00Z');
+    await entries('flt_extended', '2030-05-20T00:00:00Z', 4, 90);
+    // Created last week under a shorter FAULT_RETENTION_DAYS (30): expires in June.
+    await fault('flt_short', '2031-05-08T00:00:00Z', '2031-06-07T00:00:00Z');
+    await entries('flt_short', '2031-05-08T00:00:00Z', 2, 1);
+
+    // 2031-05-15: the months from May on are made (17 ahead); the entries waiting in the default partition move into theirs.
+    const run = await maintenance.run();
+    expect(run.created).toEqual(expect.arrayContaining(['fault_timeline_p203105', 'fault_timeline_p203106', 'fault_timeline_p203108', 'fault_timeline_p203210']));
+    expect(run.dropped.filter((name) => name.startsWith('fault_timeline_p2031'))).toEqual([]);
+    expect(await owners()).toEqual({
+      flt_extended: ['fault_timeline_p203105'],
+      flt_gone: ['fault_timeline_p203105'],
+      flt_live: ['fault_timeline_p203108'],
+      flt_short: ['fault_timeline_p203106'],
+    });
+    await db.ds.query(`UPDATE faults SET ttl = extract(epoch FROM timestamptz '2031-09-30T00:00:00Z')::bigint WHERE id = 'flt_extended'`);
+
+    // 2031-06-15: May is over, so every fault expiring in May has expired; June onwards stays.
+    clock.current = new Date('2031-06-15T12:00:00Z');
+    const second = await maintenance.run();
+    expect(second.dropped.filter((name) => name.startsWith('fault_timeline_p2031'))).toEqual(['fault_timeline_p203105']);
+    expect(second.deletedFromDefault).toBe(0);
+    expect(await owners()).toEqual({ flt_extended: ['fault_timeline_p203109'], flt_live: ['fault_timeline_p203108'], flt_short: ['fault_timeline_p203106'] });
+    const [counts] = await db.ds.query<Array<{ live: number; extended: number; short: number }>>(
+      `SELECT count(*) FILTER (WHERE fault_id = 'flt_live')::int AS live, count(*) FILTER (WHERE fault_id = 'flt_extended')::int AS extended,
+              count(*) FILTER (WHERE fault_id = 'flt_short')::int AS short FROM fault_timeline WHERE customer_id = 'cus_tl'`,
+    );
+    expect(counts).toEqual({ live: 12, extended: 4, short: 2 });
+
+    // 2031-08-01: June and July are over: the short-lived fault has expired, the live one (August) has not.
+    clock.current = new Date('2031-08-01T00:00:00Z');
+    expect((await maintenance.run()).dropped).toEqual(['fault_timeline_p203106', 'fault_timeline_p203107']);
+    expect(Object.keys(await owners())).toEqual(['flt_extended', 'flt_live']);
   });
 });
 
