@@ -3,6 +3,7 @@ import { createDataSource } from '../ormconfig';
 import { DatabaseConfig } from '../src/config/database.config';
 import { MIGRATIONS } from '../src/database/migrations';
 import { PartitionEvents1796620000000 } from '../src/database/migrations/1796620000000-PartitionEvents';
+import { PartitionTimelineAndIdempotency1796700000000 } from '../src/database/migrations/1796700000000-PartitionTimelineAndIdempotency';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { runScript } from './support/run-script';
 import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
@@ -86,5 +87,115 @@ describe('moving a live database onto partitions', () => {
     expect(leftovers).toEqual([]);
     const triggers = await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE '%\\_\\_mirror'`);
     expect(triggers).toEqual([]);
+  });
+});
+
+const FAULTS = 300;
+const KEYS = 3000;
+
+/**
+ * The fault timeline (given its fault's expiry first) and the idempotency keys move the same way: each
+ * move is killed midway, the previous release keeps writing to the live table meanwhile (timeline
+ * entries without an expiry, a key taken over with ON CONFLICT on the old unique key), and the rerun
+ * completes both with every row in its newest version.
+ */
+describe('moving the fault timeline and the idempotency keys onto partitions', () => {
+  let scratch: ScratchDatabase;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('partfault');
+    const ds: DataSource = createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env));
+    ds.setOptions({ migrations: MIGRATIONS.slice(0, MIGRATIONS.indexOf(PartitionTimelineAndIdempotency1796700000000)) });
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      // 300 faults of 10 tenants over the last 300 days (expiring over the next 4 to 14 months), 10 entries each.
+      await ds.query(
+        `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl)
+         SELECT 'flt_' || lpad(g::text, 27, '0'), 'cus_' || (g % 10), 'dev_' || g, 'm', 'wantunnel', 'unresolved', 'HIGH', 'down',
+                now() - g * interval '1 day', now() - g * interval '1 day', extract(epoch FROM now() - g * interval '1 day')::bigint + 425 * 86400
+         FROM generate_series(1, $1) g`,
+        [FAULTS],
+      );
+      await ds.query(
+        `INSERT INTO fault_timeline (customer_id, fault_id, at, kind, actor, details)
+         SELECT f.customer_id, f.id, f.created_at + e * interval '1 hour', 'occurred', 'system', jsonb_build_object('n', e) FROM faults f, generate_series(0, 9) e`,
+      );
+      // Three days of keys: yesterday's and today's are live.
+      await ds.query(
+        `INSERT INTO fault_idempotency_keys (customer_id, key, request_hash, response_status, response_body, created_at, expires_at)
+         SELECT 'cus_' || (g % 10), 'key-' || g, repeat('a', 64), 201, '{}', now() - g * interval '80 seconds', now() - g * interval '80 seconds' + interval '1 day'
+         FROM generate_series(1, $1) g`,
+        [KEYS],
+      );
+    } finally {
+      await ds.destroy();
+    }
+  });
+  afterAll(() => scratch.drop());
+
+  const kind = async (table: string): Promise<string> => (await scratch.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = $1`, [table]))[0].relkind;
+  const count = async (sql: string): Promise<number> => (await scratch.query<{ n: number }>(`SELECT (${sql})::int AS n`))[0].n;
+
+  it('is killed midway in each table, keeps both writable, and completes on the rerun', async () => {
+    const env = { DATABASE_URL: scratch.url, PARTITION_MOVE_BATCH_SIZE: '500' };
+    const first = await runScript('migration.ts', env, ['run'], /fault_timeline: 1500 rows copied/);
+    expect(first.signal).toBe('SIGKILL');
+    expect(await kind('fault_timeline')).toBe('r');
+    const midway = await count(`SELECT count(*) FROM fault_timeline__partitioned`);
+    expect(midway).toBeGreaterThanOrEqual(1500);
+    expect(midway).toBeLessThan(FAULTS * 10);
+    // The previous release writes entries without an expiry: the fill trigger gives them their fault's.
+    await scratch.query(`INSERT INTO fault_timeline (customer_id, fault_id, at, kind, actor, details) VALUES ('cus_1', 'flt_${'1'.padStart(27, '0')}', now(), 'commented', 'usr_late', '{}')`);
+    await scratch.query(`UPDATE fault_timeline SET details = '{"v": 2}' WHERE fault_id IN ('flt_${'2'.padStart(27, '0')}', 'flt_${'299'.padStart(27, '0')}') AND details->>'n' = '0'`);
+    await scratch.query(`DELETE FROM fault_timeline WHERE fault_id = 'flt_${'3'.padStart(27, '0')}' AND details->>'n' = '1'`);
+
+    const second = await runScript('migration.ts', env, ['run'], /fault_idempotency_keys: 1500 rows copied/);
+    expect(second.signal).toBe('SIGKILL');
+    expect(await kind('fault_timeline')).toBe('p');
+    expect(await kind('fault_idempotency_keys')).toBe('r');
+    // The previous release: a new key, an expired key taken over on the old unique key, a stored answer, a deleted key.
+    await scratch.query(
+      `INSERT INTO fault_idempotency_keys (customer_id, key, request_hash, created_at, expires_at) VALUES ('cus_1', 'key-late', repeat('b', 64), now(), now() + interval '1 day'),
+              ('cus_0', 'key-${KEYS}', repeat('b', 64), now(), now() + interval '1 day')
+       ON CONFLICT (customer_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+       WHERE fault_idempotency_keys.expires_at <= EXCLUDED.created_at`,
+    );
+    await scratch.query(`UPDATE fault_idempotency_keys SET response_status = 200 WHERE key IN ('key-1', 'key-2999')`);
+    await scratch.query(`DELETE FROM fault_idempotency_keys WHERE key IN ('key-2', 'key-2998')`);
+    const keysBefore = await scratch.query(`SELECT * FROM fault_idempotency_keys ORDER BY customer_id, key`);
+
+    const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      expect((await runMigrationsLocked(ds)).map((m) => m.name)[0]).toBe('PartitionTimelineAndIdempotency1796700000000');
+    } finally {
+      await ds.destroy();
+    }
+
+    for (const table of ['fault_timeline', 'fault_idempotency_keys']) {
+      expect(await kind(table)).toBe('p');
+      expect(await count(`SELECT count(*) FROM ${table}_default`)).toBe(0);
+    }
+    const months = await scratch.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'fault_timeline'::regclass`);
+    expect(months.filter((p) => /_p\d{6}$/.test(p.name)).length).toBeGreaterThanOrEqual(11);
+    // Every entry kept in its newest version, each carrying its fault's expiry (in the partition of its month).
+    expect(await count(`SELECT count(*) FROM fault_timeline`)).toBe(FAULTS * 10 + 1 - 1);
+    expect(await count(`SELECT count(*) FROM fault_timeline t JOIN faults f ON f.id = t.fault_id WHERE t.fault_expires_at = to_timestamp(f.ttl)`)).toBe(FAULTS * 10);
+    expect(await count(`SELECT count(*) FROM fault_timeline WHERE details = '{"v": 2}'`)).toBe(2);
+    expect(await count(`SELECT count(*) FROM fault_timeline WHERE actor = 'usr_late'`)).toBe(1);
+    expect(await count(`SELECT count(*) FROM fault_timeline WHERE tableoid::regclass::text <> 'fault_timeline_p' || to_char(fault_expires_at AT TIME ZONE 'UTC', 'YYYYMM')`)).toBe(0);
+    expect(await scratch.query(`SELECT * FROM fault_idempotency_keys ORDER BY customer_id, key`)).toEqual(keysBefore);
+    expect(keysBefore).toHaveLength(KEYS + 1 - 2);
+    // The identity moved with the table; the cascade is gone (the partitions' drop is the purge), the ttl trigger is there.
+    const [next] = await scratch.query<{ id: string; max: string }>(
+      `WITH n AS (INSERT INTO fault_timeline (customer_id, fault_id, fault_expires_at, at, kind, actor, details)
+                  SELECT customer_id, id, to_timestamp(ttl), now(), 'commented', 'usr_after', '{}' FROM faults WHERE id = 'flt_${'1'.padStart(27, '0')}' RETURNING id)
+       SELECT n.id, (SELECT max(id) FROM fault_timeline WHERE actor <> 'usr_after') AS max FROM n`,
+    );
+    expect(BigInt(next.id)).toBeGreaterThan(BigInt(next.max));
+    expect(await scratch.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'fault_timeline'::regclass AND contype = 'f'`)).toEqual([]);
+    expect(await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'faults'::regclass AND NOT tgisinternal`)).toEqual([{ tgname: 'faults_ttl_moves_timeline' }]);
+    expect(await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
+    expect(await scratch.query(`SELECT proname FROM pg_proc WHERE proname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
   });
 });
