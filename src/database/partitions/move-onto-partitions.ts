@@ -16,6 +16,11 @@ export interface PartitionMove {
   /** The partitioned table's primary key (tenant first, partition key included) and its indexes: `CREATE … INDEX IF NOT EXISTS "<name>" ON {table} …`. */
   primaryKey: { name: string; columns: string[] };
   indexes: Array<{ name: string; definition: string }>;
+  /**
+   * Row triggers the partitioned table keeps, created on the twin before the copy so they hold from
+   * the swap on: `CREATE OR REPLACE TRIGGER "<name>" … ON {table} …` (rerun safely).
+   */
+  triggers?: string[];
   /** Rows per batch (default PARTITION_MOVE_BATCH_SIZE or 5000). */
   batchSize?: number;
   /** Called after each committed batch. */
@@ -61,6 +66,7 @@ async function prepareTwin(runner: QueryRunner, move: PartitionMove, shadow: str
   const hasPk = await rowsOf<unknown>(runner, `SELECT 1 FROM pg_constraint WHERE conname = $1 AND conrelid = to_regclass($2)`, [pk, shadow]);
   if (hasPk.length === 0) await runner.query(`ALTER TABLE ${q(shadow)} ADD CONSTRAINT ${q(pk)} PRIMARY KEY (${move.primaryKey.columns.map(q).join(', ')})`);
   for (const index of move.indexes) await runner.query(index.definition.replace('{table}', q(shadow)).replace(`"${index.name}"`, q(`${index.name}__twin`)));
+  for (const trigger of move.triggers ?? []) await runner.query(trigger.replace('{table}', q(shadow)));
   const [range] = await rowsOf<{ first: Date | null }>(runner, `SELECT min(${q(column)}) AS first FROM ${q(table)}`);
   const now = new Date();
   let horizon = now;
@@ -134,6 +140,7 @@ async function swap(runner: QueryRunner, move: PartitionMove, shadow: string): P
         await runner.query(`DROP TABLE ${q(table)}`);
         await runner.query(`DROP FUNCTION IF EXISTS ${q(`${table}__mirror`)}()`);
         await runner.query(`ALTER TABLE ${q(shadow)} RENAME TO ${q(table)}`);
+        await renameOwnSequences(runner, table, shadow);
         await runner.query(`COMMENT ON TABLE ${q(table)} IS NULL`);
         await runner.query(`ALTER TABLE ${q(table)} RENAME CONSTRAINT ${q(`${move.primaryKey.name}__twin`)} TO ${q(move.primaryKey.name)}`);
         for (const index of move.indexes) await runner.query(`ALTER INDEX ${q(`${index.name}__twin`)} RENAME TO ${q(index.name)}`);
@@ -163,6 +170,20 @@ async function handOverSequences(runner: QueryRunner, table: string, successor: 
     if (twin !== null) await runner.query(`SELECT setval($1, (SELECT last_value FROM ${q(s.seq)}), (SELECT is_called FROM ${q(s.seq)}))`, [twin]);
     else await runner.query(`ALTER SEQUENCE ${q(s.seq)} OWNED BY ${q(successor)}.${q(s.col)}`);
   }
+}
+
+/**
+ * After `from` was renamed to `table`: the sequences it created itself (an identity column's,
+ * `<from>_id_seq`) take `table`'s name (`<table>_id_seq`), free since the old table's went with it.
+ */
+async function renameOwnSequences(runner: QueryRunner, table: string, from: string): Promise<void> {
+  const owned = await rowsOf<{ seq: string }>(
+    runner,
+    `SELECT s.relname AS seq FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
+     WHERE d.refobjid = to_regclass($1) AND d.deptype IN ('a', 'i') AND s.relkind = 'S' AND starts_with(s.relname, $2)`,
+    [table, `${from}_`],
+  );
+  for (const s of owned) await runner.query(`ALTER SEQUENCE ${q(s.seq)} RENAME TO ${q(table + s.seq.slice(from.length))}`);
 }
 
 async function inTransaction(runner: QueryRunner, work: () => Promise<void>): Promise<void> {
@@ -204,5 +225,6 @@ export async function moveOffPartitions(runner: QueryRunner, table: string, rest
   await handOverSequences(runner, table, plain);
   await runner.query(`DROP TABLE ${q(table)}`);
   await runner.query(`ALTER TABLE ${q(plain)} RENAME TO ${q(table)}`);
+  await renameOwnSequences(runner, table, plain);
   for (const statement of restore) await runner.query(statement);
 }
