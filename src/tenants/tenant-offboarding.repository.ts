@@ -83,12 +83,15 @@ export class TenantOffboardingRepository {
    * Deletes up to `limit` of the tenant's rows of one table and counts them in the offboarding's
    * progress, in one statement (one transaction). SKIP LOCKED: instances running it side by side
    * share the rows. Returns how many were deleted.
+   * Rows are named by (tableoid, ctid), never by ctid alone: on a partitioned table (events,
+   * webhook_deliveries, vault_event) the same ctid exists in every partition, and `ctid = ANY(…)`
+   * deleted the row at that position in each of them, other tenants' rows included.
    */
   async deleteBatch(offboardingId: string, customerId: string, step: OffboardingStep, limit: number): Promise<number> {
     const table = step.table;
     const raw = await this.dataSource.query<unknown[]>(
       `WITH gone AS (
-         DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${step.rows ?? 'customer_id = $1'} LIMIT $2 FOR UPDATE SKIP LOCKED))
+         DELETE FROM ${table} WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM ${table} WHERE ${step.rows ?? 'customer_id = $1'} LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING 1
        ), n AS (SELECT count(*)::int AS n FROM gone)
        UPDATE tenant_offboarding SET progress = progress || jsonb_build_object($3::text, COALESCE((progress->>$3::text)::bigint, 0) + n.n)
