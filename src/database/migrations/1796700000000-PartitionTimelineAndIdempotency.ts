@@ -39,9 +39,8 @@ export class PartitionTimelineAndIdempotency1796700000000 implements MigrationIn
         indexes: [],
       });
     }
-    // Left by the old table's fill trigger (the trigger went with the table); the twin's identity sequence takes the old name.
+    // Left by the old table's fill trigger (the trigger went with the table).
     await queryRunner.query(`DROP FUNCTION IF EXISTS "fault_timeline__expiry"()`);
-    await queryRunner.query(`ALTER SEQUENCE IF EXISTS "fault_timeline__partitioned_id_seq" RENAME TO "fault_timeline_id_seq"`);
     await queryRunner.query(`CREATE OR REPLACE FUNCTION "faults__ttl_moves_timeline"() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
         UPDATE fault_timeline SET fault_expires_at = to_timestamp(NEW.ttl) WHERE customer_id = NEW.customer_id AND fault_id = NEW.id;
@@ -84,7 +83,6 @@ export class PartitionTimelineAndIdempotency1796700000000 implements MigrationIn
       `CREATE INDEX "fault_timeline_fault_idx" ON "fault_timeline" ("fault_id")`,
       `ALTER TABLE "fault_timeline" ADD CONSTRAINT "fault_timeline_fault_fk" FOREIGN KEY ("fault_id") REFERENCES "faults"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
     ]);
-    await queryRunner.query(`ALTER SEQUENCE IF EXISTS "fault_timeline__plain_id_seq" RENAME TO "fault_timeline_id_seq"`);
   }
 }
 

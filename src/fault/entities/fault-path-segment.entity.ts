@@ -8,8 +8,7 @@ import { FaultEntity } from './fault.entity';
  */
 @Entity({ name: 'fault_path_segments' })
 @Index('fault_path_segments_lookup_idx', ['customerId', 'segment', 'createdAt', 'faultId'])
-// Served the foreign key's ON DELETE CASCADE by fault_id alone; the key is (customer_id, fault_id) since
-// FaultsTenantFirstKey and the key serves it: no longer needed by the cascade (docs/scaling.md).
+// The foreign key's ON DELETE CASCADE finds a fault's segments by fault_id alone.
 @Index('fault_path_segments_fault_idx', ['faultId'])
 export class FaultPathSegmentEntity {
   /** Tenant first in the key (docs/scaling.md). */
@@ -23,10 +22,7 @@ export class FaultPathSegmentEntity {
   segment!: string;
 
   @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
-  @JoinColumn([
-    { name: 'customer_id', referencedColumnName: 'customerId', foreignKeyConstraintName: 'fault_path_segments_customer_fault_fk' },
-    { name: 'fault_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fault_path_segments_customer_fault_fk' },
-  ])
+  @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_path_segments_fault_fk' })
   fault?: FaultEntity;
 
   @Column({ type: 'timestamptz' })
