@@ -7,6 +7,7 @@ import { FaultAccessTokensTenantFirstKey1796670000000 } from './1796670000000-Fa
 import { FaultCommentsTenantFirstKey1796680000000 } from './1796680000000-FaultCommentsTenantFirstKey';
 import { FaultPathSegmentsTenantFirstKey1796690000000 } from './1796690000000-FaultPathSegmentsTenantFirstKey';
 import { PartitionTimelineAndIdempotency1796700000000 } from './1796700000000-PartitionTimelineAndIdempotency';
+import { FaultsTenantFirstKey1796730000000 } from './1796730000000-FaultsTenantFirstKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -43,4 +44,5 @@ export const MIGRATIONS: Function[] = [
   FaultCommentsTenantFirstKey1796680000000,
   FaultPathSegmentsTenantFirstKey1796690000000,
   PartitionTimelineAndIdempotency1796700000000,
+  FaultsTenantFirstKey1796730000000,
 ];

@@ -22,10 +22,11 @@ function higherSeverity(current: string, reported: string): string {
 function silenceMatch(customer: string, now: string, resourceId: string, type: string, segments: string): string {
   const matchers = `(s.site IS NULL OR s.site = ANY(${segments}::varchar[]))
     AND (s.resource_id IS NULL OR s.resource_id = ${resourceId}::varchar) AND (s.type IS NULL OR s.type = ${type}::varchar)`;
-  // Recurring silences match through their expanded windows (fault_silence_windows_customer_ends_idx), also one index range.
+  // Recurring silences match through their expanded windows (fault_silence_windows_customer_ends_idx), also one index range;
+  // each window's silence is one probe of its key (customer_id, id).
   return `(EXISTS (SELECT 1 FROM fault_silences s WHERE s.customer_id = ${customer}::varchar AND s.ends_at > ${now}::timestamptz
     AND s.starts_at <= ${now}::timestamptz AND s.schedule_rrule IS NULL AND ${matchers})
-    OR EXISTS (SELECT 1 FROM fault_silence_windows w JOIN fault_silences s ON s.id = w.silence_id
+    OR EXISTS (SELECT 1 FROM fault_silence_windows w JOIN fault_silences s ON s.customer_id = w.customer_id AND s.id = w.silence_id
       WHERE w.customer_id = ${customer}::varchar AND w.ends_at > ${now}::timestamptz AND w.starts_at <= ${now}::timestamptz AND ${matchers}))`;
 }
 

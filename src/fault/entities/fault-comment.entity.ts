@@ -16,7 +16,11 @@ export class FaultCommentEntity {
   faultId!: string;
 
   @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_comments_fault_fk' })
+  // (customer_id, fault_id) → faults (customer_id, id): a comment is its fault's tenant's.
+  @JoinColumn([
+    { name: 'customer_id', referencedColumnName: 'customerId', foreignKeyConstraintName: 'fault_comments_customer_fault_fk' },
+    { name: 'fault_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fault_comments_customer_fault_fk' },
+  ])
   fault?: FaultEntity;
 
   @Column({ type: 'varchar', length: 256 })

@@ -8,7 +8,8 @@ import { FaultEntity } from './fault.entity';
  */
 @Entity({ name: 'fault_path_segments' })
 @Index('fault_path_segments_lookup_idx', ['customerId', 'segment', 'createdAt', 'faultId'])
-// The foreign key's ON DELETE CASCADE finds a fault's segments by fault_id alone.
+// Served the foreign key's ON DELETE CASCADE by fault_id alone; the key is (customer_id, fault_id) since
+// FaultsTenantFirstKey and the key serves it: no longer needed by the cascade (docs/scaling.md).
 @Index('fault_path_segments_fault_idx', ['faultId'])
 export class FaultPathSegmentEntity {
   /** Tenant first in the key (docs/scaling.md). */
@@ -22,7 +23,10 @@ export class FaultPathSegmentEntity {
   segment!: string;
 
   @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'fault_id', foreignKeyConstraintName: 'fault_path_segments_fault_fk' })
+  @JoinColumn([
+    { name: 'customer_id', referencedColumnName: 'customerId', foreignKeyConstraintName: 'fault_path_segments_customer_fault_fk' },
+    { name: 'fault_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fault_path_segments_customer_fault_fk' },
+  ])
   fault?: FaultEntity;
 
   @Column({ type: 'timestamptz' })

@@ -9,11 +9,12 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 // A report reads only the tenant's silences that have not ended yet: an index range, never every silence.
 @Index('fault_silences_customer_ends_idx', ['customerId', 'endsAt'])
 export class FaultSilenceEntity {
+  /** Tenant first in the key (docs/scaling.md). */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_silences_pkey' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'fault_silences_pkey' })
   id!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'varchar', length: 512, nullable: true })
   site!: string | null;

@@ -21,6 +21,9 @@ const bigintNumber = { to: (v: number): number => v, from: (v: string | null): n
 @Index('faults_customer_type_created_idx', ['customerId', 'type', 'createdAt', 'id'])
 @Index('faults_customer_resource_created_idx', ['customerId', 'resourceId', 'createdAt', 'id'])
 @Index('faults_ttl_idx', ['ttl'])
+// Reads by id alone across tenants (the purge's and the flapping sweep's id IN (…), the correlation
+// function's probes, the timeline's ttl lookup): the key leads with customer_id (migration FaultsTenantFirstKey).
+@Index('faults_id_idx', ['id'])
 // Lifecycle indexes (partial or on expressions, which TypeORM cannot describe): written by hand in
 // migration AddFaultLifecycle and its trigram companion; `synchronize: false` keeps the drift check off them.
 // At most one unresolved fault per (tenant, dedup_key): the arbiter of the report upsert.
@@ -43,11 +46,12 @@ const bigintNumber = { to: (v: number): number => v, from: (v: string | null): n
 @Index('faults_customer_flapping_created_idx', { synchronize: false })
 @Index('faults_escalation_candidates_idx', { synchronize: false })
 export class FaultEntity {
+  /** Tenant first in the key (docs/scaling.md). */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'faults_pkey' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'faults_pkey' })
   id!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'varchar', length: 128 })
   resourceId!: string;

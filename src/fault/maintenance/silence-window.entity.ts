@@ -19,7 +19,10 @@ export class SilenceWindowEntity {
   startsAt!: Date;
 
   @ManyToOne(() => FaultSilenceEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'silence_id', foreignKeyConstraintName: 'fault_silence_windows_silence_fk' })
+  @JoinColumn([
+    { name: 'customer_id', referencedColumnName: 'customerId', foreignKeyConstraintName: 'fault_silence_windows_customer_silence_fk' },
+    { name: 'silence_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fault_silence_windows_customer_silence_fk' },
+  ])
   silence?: FaultSilenceEntity;
 
   @Column({ type: 'timestamptz' })
