@@ -10,8 +10,6 @@ import { migratedScratchDatabase } from './support/migrated-database';
 const CREDENTIAL_LOOKUPS = new Set(['fault_access_tokens_code_hash_key', 'fault_access_tokens_token_hash_key', 'uq_vault_item_api_key_hash', 'uq_vault_item_previous_api_key_hash']);
 const NOT_YET = new Set([
   'vault_event',
-  'vault_item',
-  'vault_item_version',
 ]);
 
 interface KeyIndex {

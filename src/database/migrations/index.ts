@@ -8,6 +8,7 @@ import { FaultCommentsTenantFirstKey1796680000000 } from './1796680000000-FaultC
 import { FaultPathSegmentsTenantFirstKey1796690000000 } from './1796690000000-FaultPathSegmentsTenantFirstKey';
 import { PartitionTimelineAndIdempotency1796700000000 } from './1796700000000-PartitionTimelineAndIdempotency';
 import { FaultsTenantFirstKey1796730000000 } from './1796730000000-FaultsTenantFirstKey';
+import { VaultItemsTenantFirstKey1796740000000 } from './1796740000000-VaultItemsTenantFirstKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -45,4 +46,5 @@ export const MIGRATIONS: Function[] = [
   FaultPathSegmentsTenantFirstKey1796690000000,
   PartitionTimelineAndIdempotency1796700000000,
   FaultsTenantFirstKey1796730000000,
+  VaultItemsTenantFirstKey1796740000000,
 ];

@@ -17,12 +17,15 @@ export type VaultItemKind = 'secret' | 'api_key';
 @Index('uq_vault_item_api_key_hash', ['apiKeyHash'], { unique: true, where: 'api_key_hash IS NOT NULL' })
 @Index('uq_vault_item_previous_api_key_hash', ['previousApiKeyHash'], { unique: true, where: 'previous_api_key_hash IS NOT NULL' })
 @Index('idx_vault_item_purge_at', ['purgeAt'], { where: 'purge_at IS NOT NULL' })
+// Reads by id alone across tenants (the purge's id IN (…), the expiry reminders' and the runner's probes by id).
+@Index('idx_vault_item_id', ['id'])
 export class VaultItem extends WrappedKeyColumns({ nullable: true }) {
+  /** Tenant first in the key (docs/scaling.md). */
+  @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'pk_vault_item' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 30, primaryKeyConstraintName: 'pk_vault_item' })
   id!: string;
-
-  @Column({ type: 'varchar', length: 128 })
-  customerId!: string;
 
   @Column({ type: 'varchar', length: 200 })
   name!: string;
