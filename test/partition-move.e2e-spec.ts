@@ -4,7 +4,16 @@ import { DatabaseConfig } from '../src/config/database.config';
 import { MIGRATIONS } from '../src/database/migrations';
 import { PartitionEvents1796620000000 } from '../src/database/migrations/1796620000000-PartitionEvents';
 import { PartitionTimelineAndIdempotency1796700000000 } from '../src/database/migrations/1796700000000-PartitionTimelineAndIdempotency';
+import { PartitionVaultAudit1796710000000 } from '../src/database/migrations/1796710000000-PartitionVaultAudit';
+import { nextPeriod, periodStart } from '../src/database/partitions/partition-period';
+import { listPartitions } from '../src/database/partitions/partition.repository';
 import { runMigrationsLocked } from '../src/database/run-migrations';
+import { VaultConfig } from '../src/config/vault.config';
+import { JobQueue } from '../src/jobs/job-queue';
+import { PartitionMaintenance } from '../src/jobs/partition-maintenance';
+import { OFFBOARDING_STEPS, TenantOffboardingRepository } from '../src/tenants/tenant-offboarding.repository';
+import { VaultAuditRetention } from '../src/vault/audit/vault-audit-retention';
+import { FakeClock } from './support/fake-clock';
 import { runScript } from './support/run-script';
 import { ScratchDatabase, createScratchDatabase } from './support/scratch-database';
 
@@ -87,6 +96,143 @@ describe('moving a live database onto partitions', () => {
     expect(leftovers).toEqual([]);
     const triggers = await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE '%\\_\\_mirror'`);
     expect(triggers).toEqual([]);
+  });
+});
+
+const AUDIT_ROWS = 4000;
+
+/**
+ * The vault audit trail moves onto monthly partitions the same way, with its unknown-tenant records
+ * (customer_id null before) keyed under NO_TENANT; the maintenance job then drops whole expired
+ * months, and the offboarding's batches delete one tenant's rows from every partition and no other's.
+ */
+describe('moving the vault audit trail onto partitions', () => {
+  let scratch: ScratchDatabase;
+  let perTenant: Array<{ customer_id: string | null; n: number }>;
+
+  const tenantCounts = async (): Promise<Array<{ customer_id: string | null; n: number }>> =>
+    scratch.query(`SELECT customer_id, count(*)::int AS n FROM vault_event GROUP BY 1 ORDER BY 1 NULLS FIRST`);
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('partvault');
+    const ds: DataSource = createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env));
+    ds.setOptions({ migrations: MIGRATIONS.slice(0, MIGRATIONS.indexOf(PartitionVaultAudit1796710000000)) });
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      // 100 days of audit records for 10 tenants; every 50th an API-key verification that matched no tenant (null, as written before).
+      await ds.query(
+        `INSERT INTO vault_event (customer_id, vault_id, item_name, action, outcome, actor, request_id, created_at)
+         SELECT CASE WHEN g % 50 = 0 THEN NULL ELSE 'cus_' || (g % 10) END, CASE WHEN g % 50 = 0 THEN NULL ELSE 'vlt_' || (g % 40) END,
+                'name-' || (g % 40), CASE WHEN g % 50 = 0 THEN 'verify' ELSE 'resolve' END, CASE WHEN g % 50 = 0 THEN 'invalid' ELSE 'success' END,
+                'service:runner', NULL, now() - ((${AUDIT_ROWS} - g) * interval '36 minutes')
+         FROM generate_series(1, $1) g`,
+        [AUDIT_ROWS],
+      );
+    } finally {
+      await ds.destroy();
+    }
+    perTenant = await tenantCounts();
+  });
+  afterAll(() => scratch.drop());
+
+  it('is killed midway, keeps the live table writable (nulls of the previous release included), and completes on the rerun', async () => {
+    const killed = await runScript('migration.ts', { DATABASE_URL: scratch.url, PARTITION_MOVE_BATCH_SIZE: '500' }, ['run'], /vault_event: 1500 rows copied/);
+    expect(killed.signal).toBe('SIGKILL');
+    const [kind] = await scratch.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = 'vault_event'`);
+    expect(kind.relkind).toBe('r');
+    const [midway] = await scratch.query<{ n: number; nulls: number }>(
+      `SELECT (SELECT count(*)::int FROM vault_event__partitioned) AS n, (SELECT count(*)::int FROM vault_event WHERE customer_id IS NULL) AS nulls`,
+    );
+    expect(midway.n).toBeGreaterThanOrEqual(1500);
+    expect(midway.n).toBeLessThan(AUDIT_ROWS);
+    expect(midway.nulls).toBe(0);
+
+    // Instances keep writing meanwhile, one of the previous release among them (it writes null for an unknown tenant).
+    await scratch.query(
+      `INSERT INTO vault_event (customer_id, vault_id, item_name, action, outcome, actor, request_id, created_at)
+       VALUES (NULL, NULL, NULL, 'verify', 'invalid', 'service:old-release', NULL, now()), ('cus_1', 'vlt_1', 'name-1', 'resolve', 'success', 'service:late', NULL, now())`,
+    );
+    await scratch.query(`UPDATE vault_event SET outcome = 'error' WHERE id IN (1, ${AUDIT_ROWS - 1})`);
+    await scratch.query(`DELETE FROM vault_event WHERE id IN (2, ${AUDIT_ROWS - 2})`);
+    const before = await scratch.query<Record<string, unknown>>(`SELECT * FROM vault_event ORDER BY id`);
+
+    const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      expect((await runMigrationsLocked(ds)).map((m) => m.name)[0]).toBe('PartitionVaultAudit1796710000000');
+    } finally {
+      await ds.destroy();
+    }
+
+    const [t] = await scratch.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = 'vault_event'`);
+    expect(t.relkind).toBe('p');
+    const parts = await scratch.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'vault_event'::regclass`);
+    expect(parts.map((p) => p.name)).toContain('vault_event_default');
+    // 100 days back to two months ahead: at least 6 months.
+    expect(parts.filter((p) => /^vault_event_p\d{6}$/.test(p.name)).length).toBeGreaterThanOrEqual(6);
+    // Every row in its newest version, the deleted ones gone; the unknown tenant is NO_TENANT ('') everywhere.
+    expect(await scratch.query(`SELECT * FROM vault_event ORDER BY id`)).toEqual(before);
+    const nulls = perTenant.find((c) => c.customer_id === null)!.n;
+    expect(await tenantCounts()).toEqual([
+      { customer_id: '', n: nulls + 1 },
+      ...perTenant
+        .filter((c) => c.customer_id !== null)
+        .map((c) => ({ customer_id: c.customer_id, n: c.n + (c.customer_id === 'cus_1' ? 1 : 0) - (c.customer_id === 'cus_2' || c.customer_id === `cus_${(AUDIT_ROWS - 2) % 10}` ? 1 : 0) })),
+    ]);
+    const [parked] = await scratch.query<{ n: number }>(`SELECT count(*)::int AS n FROM vault_event_default`);
+    expect(parked.n).toBe(0);
+    // The identity moved with the table, and a null tenant (an instance of the previous release) still lands under ''.
+    const [next] = await scratch.query<{ id: string; customer_id: string; max: string }>(
+      `WITH n AS (INSERT INTO vault_event (customer_id, action, outcome, actor, created_at) VALUES (NULL, 'verify', 'invalid', 'service:old-release', now()) RETURNING id, customer_id)
+       SELECT n.id, n.customer_id, (SELECT max(id) FROM vault_event) AS max FROM n`,
+    );
+    expect(BigInt(next.id)).toBeGreaterThan(BigInt(next.max));
+    expect(next.customer_id).toBe('');
+    const leftovers = await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'vault\\_event\\_\\_%'`);
+    expect(leftovers).toEqual([]);
+    const triggers = await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'vault\\_event\\_\\_mirror'`);
+    expect(triggers).toEqual([]);
+  });
+
+  it('drops whole expired months through the partition maintenance, and the rows of the default partition past the retention', async () => {
+    const now = new Date();
+    const jobs = { register: () => undefined, schedule: () => undefined } as unknown as JobQueue;
+    const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      const maintenance = new PartitionMaintenance(ds, jobs, new FakeClock(now));
+      new VaultAuditRetention(maintenance, VaultConfig.fromEnv({ VAULT_AUDIT_RETENTION_DAYS: '30' })).onModuleInit();
+      // A record from long before the trail's first month: no partition covers it, the default one catches it.
+      await ds.query(`INSERT INTO vault_event (customer_id, action, outcome, actor, created_at) VALUES ('cus_1', 'resolve', 'success', 'service:late', now() - interval '2 years')`);
+      const cutoff = new Date(now.getTime() - 30 * 86_400_000);
+      const expired = (await listPartitions(ds, 'vault_event')).filter((p) => nextPeriod(p.start, 'month').getTime() <= cutoff.getTime()).map((p) => p.name);
+      expect(expired.length).toBeGreaterThanOrEqual(2);
+      const run = await maintenance.run();
+      expect(run.dropped).toEqual(expired);
+      expect(run.deletedFromDefault).toBe(1);
+      const [kept] = await ds.query<Array<{ oldest: Date }>>(`SELECT min(created_at) AS oldest FROM vault_event`);
+      // The month holding the cutoff stays whole.
+      expect(kept.oldest.getTime()).toBeGreaterThanOrEqual(periodStart(cutoff, 'month').getTime());
+      expect(kept.oldest.getTime()).toBeLessThan(periodStart(cutoff, 'month').getTime() + 86_400_000);
+      expect((await maintenance.run()).dropped).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('offboarding deletes one tenant’s records from every partition and nobody else’s', async () => {
+    const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      const before = await tenantCounts();
+      const repo = new TenantOffboardingRepository(ds);
+      const offboarding = await repo.record(ds.manager, 'cus_3', 'test', new Date());
+      const step = OFFBOARDING_STEPS.find((s) => s.table === 'vault_event')!;
+      let deleted = 0;
+      for (let n = -1; n !== 0; deleted += n) n = await repo.deleteBatch(offboarding.id, 'cus_3', step, 100);
+      expect(deleted).toBe(before.find((c) => c.customer_id === 'cus_3')!.n);
+      expect(await tenantCounts()).toEqual(before.filter((c) => c.customer_id !== 'cus_3'));
+    } finally {
+      await ds.destroy();
+    }
   });
 });
 

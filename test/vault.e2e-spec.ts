@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { Clock } from '../src/common/clock';
+import { generateApiKey } from '../src/vault/api-key';
 import { VaultItemRepository } from '../src/vault/items/vault-item.repository';
 import { recordSecret } from './support/secret-ledger';
 import { TestApp, startTestApp } from './support/test-app';
@@ -342,6 +343,16 @@ describe('Workflows Vault API', () => {
 
     it('is not valid when unknown, malformed, expired or deleted', async () => {
       const invalid = { valid: false, vault_id: null, customer_id: null };
+      // Verifications that match no tenant are audited under NO_TENANT (''), the tenant-first key's stand-in for null: no tenant's trail.
+      const db = new Client({ connectionString: process.env.DATABASE_URL });
+      await db.connect();
+      const noTenant = async (): Promise<{ none: number; nulls: number }> =>
+        (
+          await db.query<{ none: number; nulls: number }>(
+            `SELECT count(*) FILTER (WHERE customer_id = '')::int AS none, count(*) FILTER (WHERE customer_id IS NULL)::int AS nulls FROM vault_event WHERE action = 'verify' AND outcome = 'invalid'`,
+          )
+        ).rows[0];
+      const before = await noTenant();
       expect((await verify('wfk_nope')).body).toEqual(invalid);
       const made = await create({ name: `api-key:${uniq('tmp')}`, expires_at: future(10 * MINUTE) });
       const key = recordSecret(made.body.api_key as string);
@@ -349,6 +360,13 @@ describe('Workflows Vault API', () => {
       bodies.pop();
       const tweaked = key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
       expect((await verify(tweaked)).body).toEqual(invalid);
+      expect((await verify(generateApiKey())).body).toEqual(invalid);
+      try {
+        // Two malformed keys (recorded by the service), one well-formed key matching nothing (by the verify statement).
+        expect(await noTenant()).toEqual({ none: before.none + 3, nulls: 0 });
+      } finally {
+        await db.end();
+      }
       expect((await verify(key)).body.valid).toBe(true);
       clock.advance(11 * MINUTE);
       expect((await verify(key)).body).toEqual(invalid);

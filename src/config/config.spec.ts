@@ -5,6 +5,7 @@ import { AppConfig } from './app.config';
 import { AuthConfig } from './auth.config';
 import { DatabaseConfig } from './database.config';
 import { ConfigValidationError } from './env';
+import { VaultConfig } from './vault.config';
 
 const STRONG = 'Zr8k2Qm9Lx4Vb7Nc1Hs6Tw3Yp5Jd0FgE';
 
@@ -102,5 +103,12 @@ describe('configuration', () => {
   it('validates the tenant claim name', () => {
     expect(AuthConfig.fromEnv({ JWT_SECRET: STRONG, JWT_TENANT_CLAIM: 'id' }).tenantClaim).toBe('id');
     expect(problems(() => AuthConfig.fromEnv({ JWT_SECRET: STRONG, JWT_TENANT_CLAIM: 'bad claim' }))).toEqual(['JWT_TENANT_CLAIM must be a claim name']);
+  });
+
+  it('keeps the vault audit trail for good unless VAULT_AUDIT_RETENTION_DAYS is set', () => {
+    expect(VaultConfig.fromEnv({}).auditRetentionDays).toBeUndefined();
+    expect(VaultConfig.fromEnv({ VAULT_AUDIT_RETENTION_DAYS: '0' }).auditRetentionDays).toBeUndefined();
+    expect(VaultConfig.fromEnv({ VAULT_AUDIT_RETENTION_DAYS: '400' }).auditRetentionDays).toBe(400);
+    expect(problems(() => VaultConfig.fromEnv({ VAULT_AUDIT_RETENTION_DAYS: '-1' }))).toEqual(['VAULT_AUDIT_RETENTION_DAYS must be between 0 and 36500 (got -1)']);
   });
 });

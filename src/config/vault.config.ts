@@ -10,6 +10,12 @@ export class VaultConfig {
   readonly purgeSchedule!: string | undefined;
   /** Items purged per statement. */
   readonly purgeBatchSize!: number;
+  /**
+   * Days audit records (`vault_event`) are kept; undefined (`VAULT_AUDIT_RETENTION_DAYS=0`, the
+   * default): kept for good. The trail is partitioned by month: a month's records go, as one
+   * partition drop, once the whole month is older than this.
+   */
+  readonly auditRetentionDays!: number | undefined;
   /** Data keys re-wrapped per batch (one transaction each). */
   readonly rewrapBatchSize!: number;
   /** Pause between batches, so a re-wrap running beside the service leaves it room. */
@@ -32,6 +38,7 @@ export class VaultConfig {
       recoveryDays: r.int('VAULT_RECOVERY_DAYS', 0, 0, 365),
       purgeSchedule: r.schedule('VAULT_PURGE_SCHEDULE', '*/5 * * * *'),
       purgeBatchSize: r.int('VAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
+      auditRetentionDays: r.int('VAULT_AUDIT_RETENTION_DAYS', 0, 0, 36_500) || undefined,
       rewrapBatchSize: r.int('VAULT_REWRAP_BATCH_SIZE', 100, 1, 10_000),
       rewrapPauseMs: r.int('VAULT_REWRAP_PAUSE_MS', 0, 0, 60_000),
       tenantKeys: r.bool('VAULT_TENANT_KEYS', true),

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { VaultConfig } from '../config/vault.config';
 import { VaultAuditRepository } from './audit/vault-audit.repository';
+import { VaultAuditRetention } from './audit/vault-audit-retention';
 import { VaultAuditService } from './audit/vault-audit.service';
 import { InternalVaultController } from './internal-vault.controller';
 import { VaultItemRepository } from './items/vault-item.repository';
@@ -36,6 +37,7 @@ import { VaultVersionsService } from './versions/vault-versions.service';
     VaultVersionRepository,
     VaultAuditService,
     VaultAuditRepository,
+    VaultAuditRetention,
     VaultRunnerService,
     VaultRunnerRepository,
     // keys/: sealing and opening values, the tenant keys, the startup report of values per KMS key.

@@ -7,6 +7,7 @@ import { FaultAccessTokensTenantFirstKey1796670000000 } from './1796670000000-Fa
 import { FaultCommentsTenantFirstKey1796680000000 } from './1796680000000-FaultCommentsTenantFirstKey';
 import { FaultPathSegmentsTenantFirstKey1796690000000 } from './1796690000000-FaultPathSegmentsTenantFirstKey';
 import { PartitionTimelineAndIdempotency1796700000000 } from './1796700000000-PartitionTimelineAndIdempotency';
+import { PartitionVaultAudit1796710000000 } from './1796710000000-PartitionVaultAudit';
 import { FaultsTenantFirstKey1796730000000 } from './1796730000000-FaultsTenantFirstKey';
 import { VaultItemsTenantFirstKey1796740000000 } from './1796740000000-VaultItemsTenantFirstKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
@@ -45,6 +46,7 @@ export const MIGRATIONS: Function[] = [
   FaultCommentsTenantFirstKey1796680000000,
   FaultPathSegmentsTenantFirstKey1796690000000,
   PartitionTimelineAndIdempotency1796700000000,
+  PartitionVaultAudit1796710000000,
   FaultsTenantFirstKey1796730000000,
   VaultItemsTenantFirstKey1796740000000,
 ];

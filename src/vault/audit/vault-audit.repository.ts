@@ -4,7 +4,8 @@ import { VaultAction, VaultEvent, VaultOutcome } from '../entities/vault-event.e
 import { AuditActor } from './vault-audit-actor';
 
 export interface AuditRecord {
-  customerId: string | null;
+  /** The tenant; NO_TENANT (vault-event.entity) when unknown. */
+  customerId: string;
   vaultId: string | null;
   itemName: string | null;
   action: VaultAction;

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { preparedQuery } from '../../database/prepared-query';
 import { RowMapper, rowMapper } from '../../database/row-mapper';
 import { AuditActor } from '../audit/vault-audit-actor';
+import { NO_TENANT } from '../entities/vault-event.entity';
 import { VaultItem } from '../entities/vault-item.entity';
 
 /** A row found by resolve: enough to open it, nothing more. */
@@ -81,6 +82,7 @@ export class VaultRunnerRepository {
    *
    * @param tenants the tenants the caller may see (a service token's `customer_ids`), or null for any:
    *   a key of another tenant is not found, exactly like an unknown one (not stamped, audited as invalid)
+   * A key that matches nothing is audited under NO_TENANT: the record names no tenant, so no tenant's trail shows it.
    */
   async verifyApiKey(hash: Buffer, now: Date, who: AuditActor, tenants: readonly string[] | null): Promise<ApiKeyRow | undefined> {
     // The current key, or the replaced one inside its grace period; never a deleted item's.
@@ -98,14 +100,14 @@ export class VaultRunnerRepository {
          RETURNING v.id
        ), audit AS (
          INSERT INTO vault_event (customer_id, vault_id, item_name, action, outcome, actor, request_id, created_at)
-         SELECT hit.customer_id, hit.id, hit.name, 'verify',
+         SELECT COALESCE(hit.customer_id, $6), hit.id, hit.name, 'verify',
                 CASE WHEN hit.id IS NULL THEN 'invalid' WHEN hit.expired THEN 'expired' ELSE 'success' END,
                 $3, $4, $2
          FROM (SELECT 1) one LEFT JOIN hit ON true
          RETURNING 1
        )
        SELECT id, customer_id, api_key_hash, expired FROM hit`,
-      [hash, now, who.actor, who.requestId, tenants],
+      [hash, now, who.actor, who.requestId, tenants, NO_TENANT],
     );
     const row = rows[0];
     return row && Object.assign(this.toItem(row), { expired: row.expired as boolean });

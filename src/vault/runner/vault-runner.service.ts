@@ -9,6 +9,7 @@ import { apiKeyMatches, hashApiKey, isWellFormedApiKey } from '../api-key';
 import { VaultAuditRepository } from '../audit/vault-audit.repository';
 import { auditActor } from '../audit/vault-audit-actor';
 import { ApiKeyVerificationDto, ResolvedVaultSecretsDto } from '../dto/internal-vault.dto';
+import { NO_TENANT } from '../entities/vault-event.entity';
 import { VaultSealer } from '../keys/vault-sealer';
 import { ResolvedRow, VaultRunnerRepository } from './vault-runner.repository';
 
@@ -66,7 +67,7 @@ export class VaultRunnerService {
     const who = auditActor(principal, now);
     const invalid: ApiKeyVerificationDto = { valid: false, vault_id: null, customer_id: null };
     if (!isWellFormedApiKey(apiKey)) {
-      await this.audit.record(who, { customerId: null, vaultId: null, itemName: null, action: 'verify', outcome: 'invalid' });
+      await this.audit.record(who, { customerId: NO_TENANT, vaultId: null, itemName: null, action: 'verify', outcome: 'invalid' });
       return invalid;
     }
     const row = await this.repo.verifyApiKey(hashApiKey(apiKey), now, who, this.tenantAccess.visibleTenants(principal));
