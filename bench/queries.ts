@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { runCli } from '../src/database/cli/with-data-source';
 import { dataSourceOptions } from '../ormconfig';
 import { AppConfig } from '../src/config/app.config';
 import { DatabaseConfig } from '../src/config/database.config';
@@ -125,10 +126,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runCli('bench:queries', main);

@@ -32,6 +32,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { runCli } from '../src/database/cli/with-data-source';
 import { dataSourceOptions } from '../ormconfig';
 import { AppModule } from '../src/app.module';
 import type { UserPrincipal } from '../src/auth/principal';
@@ -395,10 +396,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runCli('bench:scale', main);
