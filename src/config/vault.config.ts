@@ -1,4 +1,4 @@
-import { Env, EnvReader } from './env';
+import { Env, readConfig } from './env';
 
 /** The vault's recovery window and scheduled purge, and re-wrap tuning for `npm run vault:rewrap`. */
 export class VaultConfig {
@@ -31,21 +31,20 @@ export class VaultConfig {
   readonly tenantKeyCacheSize!: number;
 
   static fromEnv(env: Env): VaultConfig {
-    const r = new EnvReader(env);
-    r.replaced('VAULT_PURGE_INTERVAL_SECONDS', 'use VAULT_PURGE_SCHEDULE (a cron expression, or "off")');
-    const config: VaultConfig = {
-      maxVersions: r.int('VAULT_MAX_VERSIONS', 10, 1, 100),
-      recoveryDays: r.int('VAULT_RECOVERY_DAYS', 0, 0, 365),
-      purgeSchedule: r.schedule('VAULT_PURGE_SCHEDULE', '*/5 * * * *'),
-      purgeBatchSize: r.int('VAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
-      auditRetentionDays: r.int('VAULT_AUDIT_RETENTION_DAYS', 0, 0, 36_500) || undefined,
-      rewrapBatchSize: r.int('VAULT_REWRAP_BATCH_SIZE', 100, 1, 10_000),
-      rewrapPauseMs: r.int('VAULT_REWRAP_PAUSE_MS', 0, 0, 60_000),
-      tenantKeys: r.bool('VAULT_TENANT_KEYS', true),
-      tenantKeyCacheSeconds: r.int('VAULT_TENANT_KEY_CACHE_SECONDS', 60, 1, 3600),
-      tenantKeyCacheSize: r.int('VAULT_TENANT_KEY_CACHE_SIZE', 1000, 1, 1_000_000),
-    };
-    r.done();
-    return Object.freeze(config);
+    return readConfig(env, (r): VaultConfig => {
+      r.replaced('VAULT_PURGE_INTERVAL_SECONDS', 'use VAULT_PURGE_SCHEDULE (a cron expression, or "off")');
+      return {
+        maxVersions: r.int('VAULT_MAX_VERSIONS', 10, 1, 100),
+        recoveryDays: r.int('VAULT_RECOVERY_DAYS', 0, 0, 365),
+        purgeSchedule: r.schedule('VAULT_PURGE_SCHEDULE', '*/5 * * * *'),
+        purgeBatchSize: r.int('VAULT_PURGE_BATCH_SIZE', 500, 1, 10_000),
+        auditRetentionDays: r.int('VAULT_AUDIT_RETENTION_DAYS', 0, 0, 36_500) || undefined,
+        rewrapBatchSize: r.int('VAULT_REWRAP_BATCH_SIZE', 100, 1, 10_000),
+        rewrapPauseMs: r.int('VAULT_REWRAP_PAUSE_MS', 0, 0, 60_000),
+        tenantKeys: r.bool('VAULT_TENANT_KEYS', true),
+        tenantKeyCacheSeconds: r.int('VAULT_TENANT_KEY_CACHE_SECONDS', 60, 1, 3600),
+        tenantKeyCacheSize: r.int('VAULT_TENANT_KEY_CACHE_SIZE', 1000, 1, 1_000_000),
+      };
+    });
   }
 }
