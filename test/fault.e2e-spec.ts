@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../src/common/clock';
 import { JobsConfig } from '../src/config/jobs.config';
-import { FAULT_PURGE_QUEUE, FaultPurgeService } from '../src/fault/core/fault-purge.service';
+import { FaultPurgeService } from '../src/fault/core/fault-purge.service';
 import { nextPeriod, partitionName, periodStart } from '../src/database/partitions/partition-period';
 import { JobQueue } from '../src/jobs/job-queue';
+import { PARTITION_MAINTENANCE_QUEUE, PartitionMaintenance } from '../src/jobs/partition-maintenance';
 import { FakeClock } from './support/fake-clock';
 import { TestApp, startTestApp } from './support/test-app';
 import { newTenant, serviceToken, userToken, userTokenIssuedAt } from './support/tokens';
@@ -387,15 +388,26 @@ describe('Faults API', () => {
   });
 
   describe('retention', () => {
-    it('hides expired faults at once and the purge deletes them in batches', async () => {
-      const purgeTenant = newTenant();
-      const tk = userTokenIssuedAt(purgeTenant, Math.floor(Date.now() / 1000) - 60 * 86_400);
+    /**
+     * Faults created 400 days back under a 30-day retention expired 370 days ago, in a month long
+     * over. The partitions of that month are made as the maintenance job made them then (a run with
+     * the clock there), so the faults sit in their month's partition, not in the default one.
+     */
+    const expiredLongAgo = async (n: number, tk: string): Promise<Array<{ id: string }>> => {
       const start = clock.now().getTime();
-      clock.current = new Date(start - 31 * 86_400_000);
+      clock.current = new Date(start - 400 * 86_400_000);
+      await t.app.get(PartitionMaintenance).run();
       const old = [];
-      for (let i = 0; i < 7; i++) old.push((await create(validBody(), tk)).body);
+      for (let i = 0; i < n; i++) old.push((await create(validBody({ resource_ancestry_path: 'site_old/dev_1' }), tk)).body);
       await t.request('POST', `/fault/${old[0].id}/comment`, { token: tk, body: { comment: 'old' } });
       clock.current = new Date(start);
+      return old;
+    };
+
+    it('hides expired faults at once; the partition maintenance drops their month with their comments and path segments', async () => {
+      const purgeTenant = newTenant();
+      const tk = userTokenIssuedAt(purgeTenant, Math.floor(Date.now() / 1000) - 430 * 86_400);
+      const old = await expiredLongAgo(7, tk);
       const fresh = (await create(validBody(), tk)).body;
 
       const list = await t.request('GET', '/fault', { token: tk });
@@ -403,32 +415,39 @@ describe('Faults API', () => {
       expect((await t.request('GET', `/fault/${old[0].id}`, { token: tk })).status).toBe(404);
 
       const db = t.app.get(DataSource);
-      const count = async (): Promise<number> =>
-        Number((await db.query(`SELECT count(*)::int AS n FROM faults WHERE customer_id = $1`, [purgeTenant]))[0].n);
-      expect(await count()).toBe(8);
-      const result = await t.app.get(FaultPurgeService).purgeExpired();
-      expect(result.faults).toBeGreaterThanOrEqual(7);
-      expect(await count()).toBe(1);
-      expect(Number((await db.query(`SELECT count(*)::int AS n FROM fault_comments WHERE customer_id = $1`, [purgeTenant]))[0].n)).toBe(0);
+      const count = async (table: string): Promise<number> => Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE customer_id = $1`, [purgeTenant]))[0].n);
+      expect(await count('faults')).toBe(8);
+      expect(await count('fault_comments')).toBe(1);
+      expect(await count('fault_path_segments')).toBe(14);
+      const [{ partition }] = await db.query(`SELECT tableoid::regclass::text AS partition FROM faults WHERE customer_id = $1 AND id = $2`, [purgeTenant, old[0].id]);
+      expect(partition).toMatch(/^faults_p\d{6}$/);
+      // The purge job deletes no fault row by row any more.
+      await t.app.get(FaultPurgeService).purgeExpired();
+      expect(await count('faults')).toBe(8);
+      const run = await t.app.get(PartitionMaintenance).run();
+      expect(run.dropped).toContain(partition);
+      expect(await count('faults')).toBe(1);
+      expect(await count('fault_comments')).toBe(0);
+      expect(await count('fault_path_segments')).toBe(0);
     });
 
-    it('runs as the fault-purge job of the job queue, scheduled on FAULT_PURGE_SCHEDULE', async () => {
+    it('runs as the partition-maintenance job of the job queue (hourly); the fault-purge job stays for dashboard tokens', async () => {
       const purgeTenant = newTenant();
-      const tk = userTokenIssuedAt(purgeTenant, Math.floor(Date.now() / 1000) - 60 * 86_400);
-      const start = clock.now().getTime();
-      clock.current = new Date(start - 31 * 86_400_000);
-      for (let i = 0; i < 4; i++) expect((await create(validBody(), tk)).status).toBe(201);
-      clock.current = new Date(start);
+      const tk = userTokenIssuedAt(purgeTenant, Math.floor(Date.now() / 1000) - 430 * 86_400);
+      await expiredLongAgo(4, tk);
       const db = t.app.get(DataSource);
       const count = async (): Promise<number> => (await db.query(`SELECT count(*)::int AS n FROM faults WHERE customer_id = $1`, [purgeTenant]))[0].n;
       expect(await count()).toBe(4);
       const schema = t.app.get(JobsConfig).schema;
-      expect(await db.query(`SELECT name, cron, timezone FROM ${schema}.schedule WHERE name = 'fault-purge'`)).toEqual([{ name: 'fault-purge', cron: '17 * * * *', timezone: 'UTC' }]);
+      expect(await db.query(`SELECT name, cron, timezone FROM ${schema}.schedule WHERE name IN ('fault-purge', 'partition-maintenance') ORDER BY name`)).toEqual([
+        { name: 'fault-purge', cron: '17 * * * *', timezone: 'UTC' },
+        { name: 'partition-maintenance', cron: '5 * * * *', timezone: 'UTC' },
+      ]);
       // What the schedule does at its slot: a job on the queue, taken by a worker.
       const jobs = t.app.get(JobQueue);
-      await jobs.send(FAULT_PURGE_QUEUE.name, {}, { singletonKey: FAULT_PURGE_QUEUE.name });
-      jobs.wake(FAULT_PURGE_QUEUE.name);
-      await waitFor('the fault-purge job to delete the expired faults', async () => (await count()) === 0, 20_000, 100);
+      await jobs.send(PARTITION_MAINTENANCE_QUEUE.name, {}, { singletonKey: PARTITION_MAINTENANCE_QUEUE.name });
+      jobs.wake(PARTITION_MAINTENANCE_QUEUE.name);
+      await waitFor('the partition-maintenance job to drop the expired month', async () => (await count()) === 0, 20_000, 100);
     });
   });
 });

@@ -3,18 +3,26 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SingleRun } from '../common/single-run';
 import { PartitionRepository } from '../database/partitions/partition.repository';
-import { PartitionInterval, periodsBetween, nextPeriod } from '../database/partitions/partition-period';
+import { PartitionInterval, PartitionKeyType, periodsBetween, nextPeriod } from '../database/partitions/partition-period';
 import { JobQueue, QueueDefinition } from './job-queue';
 
-/** A table partitioned by range of one timestamptz column, registered by the feature that owns it. */
+/** A table partitioned by range of one time column, registered by the feature that owns it. */
 export interface PartitionedTable {
   table: string;
   column: string;
+  /** The column's type: timestamptz (default) or bigint Unix seconds (faults.ttl). */
+  keyType?: PartitionKeyType;
   interval: PartitionInterval;
   /** Periods kept created ahead of the current one. */
   ahead: number;
   /** Rows older than this many milliseconds are expired (read when the job runs); undefined keeps every partition. */
   retainMs(): number | undefined;
+  /**
+   * Runs before an expired partition is detached and dropped (and must be idempotent: a run stopped
+   * midway repeats it), for rows of other tables that belong to the partition's rows and have no
+   * partitions of their own to drop (the comments and path segments of faults).
+   */
+  beforeDrop?(partition: string, start: Date, end: Date): Promise<void>;
 }
 
 export interface PartitionRunResult {
@@ -79,17 +87,19 @@ export class PartitionMaintenance implements OnModuleInit, OnApplicationBootstra
     for (const t of this.tables.values()) {
       let horizon = now;
       for (let i = 0; i < t.ahead; i++) horizon = nextPeriod(horizon, t.interval);
-      result.created.push(...(await this.repo.create(t.table, t.column, periodsBetween(now, horizon, t.interval), t.interval)));
+      result.created.push(...(await this.repo.create(t.table, t.column, periodsBetween(now, horizon, t.interval), t.interval, t.keyType)));
       const retainMs = t.retainMs();
       if (retainMs === undefined) continue;
       const cutoff = new Date(now.getTime() - retainMs);
       for (const p of await this.repo.list(t.table)) {
         if (this.single.stopping || nextPeriod(p.start, t.interval).getTime() > cutoff.getTime()) break;
+        if (t.beforeDrop !== undefined) await t.beforeDrop(p.name, p.start, nextPeriod(p.start, t.interval));
+        if (this.single.stopping) break;
         await this.repo.drop(t.table, p.name);
         result.dropped.push(p.name);
       }
       for (let i = 0; i < MAX_DEFAULT_BATCHES && !this.single.stopping; i++) {
-        const deleted = await this.repo.deleteFromDefault(t.table, t.column, cutoff, DEFAULT_BATCH);
+        const deleted = await this.repo.deleteFromDefault(t.table, t.column, cutoff, DEFAULT_BATCH, t.keyType);
         result.deletedFromDefault += deleted;
         if (deleted < DEFAULT_BATCH) break;
       }

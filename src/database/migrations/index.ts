@@ -10,6 +10,7 @@ import { PartitionTimelineAndIdempotency1796700000000 } from './1796700000000-Pa
 import { PartitionVaultAudit1796710000000 } from './1796710000000-PartitionVaultAudit';
 import { FaultsTenantFirstKey1796730000000 } from './1796730000000-FaultsTenantFirstKey';
 import { VaultItemsTenantFirstKey1796740000000 } from './1796740000000-VaultItemsTenantFirstKey';
+import { PartitionFaults1796750000000 } from './1796750000000-PartitionFaults';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -49,4 +50,5 @@ export const MIGRATIONS: Function[] = [
   PartitionVaultAudit1796710000000,
   FaultsTenantFirstKey1796730000000,
   VaultItemsTenantFirstKey1796740000000,
+  PartitionFaults1796750000000,
 ];

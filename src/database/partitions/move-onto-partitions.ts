@@ -1,13 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
-import { PartitionInterval, periodsBetween, nextPeriod } from './partition-period';
+import { PartitionInterval, PartitionKeyType, periodsBetween, nextPeriod } from './partition-period';
 import { Sql, createPartitionIn, rowsOf } from './partition.repository';
 
 /** How one table moves onto declarative range partitions by time. */
 export interface PartitionMove {
   table: string;
-  /** The timestamptz partition key. */
+  /** The partition key column: a timestamptz, or with keyType 'epoch-seconds' a bigint of Unix seconds. */
   column: string;
+  keyType?: PartitionKeyType;
   interval: PartitionInterval;
   /** Periods created ahead of the current one (the maintenance job keeps them coming). */
   ahead: number;
@@ -21,6 +22,13 @@ export interface PartitionMove {
    * the swap on: `CREATE OR REPLACE TRIGGER "<name>" … ON {table} …` (rerun safely).
    */
   triggers?: string[];
+  /** Statements run inside the swap's transaction before the old table is dropped (e.g. dropping foreign keys into it). */
+  beforeSwap?: string[];
+  /**
+   * Statements run inside the swap's transaction once the twin has the table's name (e.g. triggers
+   * that must not fire on the mirror's writes into the twin, only on the application's).
+   */
+  afterSwap?: string[];
   /** Rows per batch (default PARTITION_MOVE_BATCH_SIZE or 5000). */
   batchSize?: number;
   /** Called after each committed batch. */
@@ -67,14 +75,15 @@ async function prepareTwin(runner: QueryRunner, move: PartitionMove, shadow: str
   if (hasPk.length === 0) await runner.query(`ALTER TABLE ${q(shadow)} ADD CONSTRAINT ${q(pk)} PRIMARY KEY (${move.primaryKey.columns.map(q).join(', ')})`);
   for (const index of move.indexes) await runner.query(index.definition.replace('{table}', q(shadow)).replace(`"${index.name}"`, q(`${index.name}__twin`)));
   for (const trigger of move.triggers ?? []) await runner.query(trigger.replace('{table}', q(shadow)));
-  const [range] = await rowsOf<{ first: Date | null }>(runner, `SELECT min(${q(column)}) AS first FROM ${q(table)}`);
+  const oldest = move.keyType === 'epoch-seconds' ? `to_timestamp(min(${q(column)}))` : `min(${q(column)})`;
+  const [range] = await rowsOf<{ first: Date | null }>(runner, `SELECT ${oldest} AS first FROM ${q(table)}`);
   const now = new Date();
   let horizon = now;
   for (let i = 0; i < move.ahead; i++) horizon = nextPeriod(horizon, move.interval);
   await inTransaction(runner, async () => {
     // The twin's partitions carry the final table's names (`events_p20261207`): nothing to rename at the swap.
     await runner.query(`CREATE TABLE IF NOT EXISTS ${q(`${table}_default`)} PARTITION OF ${q(shadow)} DEFAULT`);
-    for (const start of periodsBetween(range.first ?? now, horizon, move.interval)) await createPartitionIn(new Named(runner, table, shadow), table, column, start, move.interval);
+    for (const start of periodsBetween(range.first ?? now, horizon, move.interval)) await createPartitionIn(new Named(runner, table, shadow), table, column, start, move.interval, move.keyType);
   });
 }
 
@@ -134,6 +143,7 @@ async function swap(runner: QueryRunner, move: PartitionMove, shadow: string): P
       await inTransaction(runner, async () => {
         await runner.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
         await runner.query(`LOCK TABLE ${q(table)} IN ACCESS EXCLUSIVE MODE`);
+        for (const statement of move.beforeSwap ?? []) await runner.query(statement);
         // Rows past the last batch (normally none: the trigger mirrored every write since it exists).
         await runner.query(`INSERT INTO ${q(shadow)} OVERRIDING SYSTEM VALUE SELECT * FROM ${q(table)} ON CONFLICT DO NOTHING`);
         await handOverSequences(runner, table, shadow);
@@ -144,6 +154,7 @@ async function swap(runner: QueryRunner, move: PartitionMove, shadow: string): P
         await runner.query(`COMMENT ON TABLE ${q(table)} IS NULL`);
         await runner.query(`ALTER TABLE ${q(table)} RENAME CONSTRAINT ${q(`${move.primaryKey.name}__twin`)} TO ${q(move.primaryKey.name)}`);
         for (const index of move.indexes) await runner.query(`ALTER INDEX ${q(`${index.name}__twin`)} RENAME TO ${q(index.name)}`);
+        for (const statement of move.afterSwap ?? []) await runner.query(statement);
       });
       return;
     } catch (error) {

@@ -38,3 +38,15 @@ export function periodsBetween(from: Date, to: Date, interval: PartitionInterval
 export function defaultPartitionName(table: string): string {
   return `${table}_default`;
 }
+
+/**
+ * The type of a partition key column: a timestamptz, or a bigint of Unix seconds (faults.ttl, a
+ * fault's expiry, kept as the epoch seconds it always was rather than duplicated into a timestamptz
+ * column). Either way the periods are UTC days or months; only the bounds are written differently.
+ */
+export type PartitionKeyType = 'timestamptz' | 'epoch-seconds';
+
+/** A period boundary as a bound or parameter of a key of this type: an ISO timestamp, or whole Unix seconds. */
+export function keyValue(at: Date, keyType: PartitionKeyType = 'timestamptz'): string | number {
+  return keyType === 'epoch-seconds' ? Math.floor(at.getTime() / 1000) : at.toISOString();
+}

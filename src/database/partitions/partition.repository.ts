@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { PartitionInterval, defaultPartitionName, nextPeriod, parsePartitionName, partitionName } from './partition-period';
+import { PartitionInterval, PartitionKeyType, defaultPartitionName, keyValue, nextPeriod, parsePartitionName, partitionName } from './partition-period';
 
 /** Anything that runs SQL: a DataSource, a QueryRunner, an EntityManager. */
 export interface Sql {
@@ -15,7 +15,7 @@ export async function rowsOf<T>(sql: Sql, text: string, parameters?: unknown[]):
 const LOCK_TIMEOUT = '3s';
 
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const literal = (at: Date): string => `'${at.toISOString()}'`;
+const literal = (at: Date, keyType: PartitionKeyType): string => (keyType === 'epoch-seconds' ? String(keyValue(at, keyType)) : `'${at.toISOString()}'`);
 
 /** The period partitions of `table` (the default partition left out), oldest first. */
 export async function listPartitions(sql: Sql, table: string): Promise<Array<{ name: string; start: Date }>> {
@@ -40,18 +40,25 @@ export async function ensureDefaultPartition(sql: Sql, table: string): Promise<v
  * that period already in the default partition (written while no partition covered it) are moved
  * into it, since PostgreSQL refuses a partition whose rows sit in the default one.
  */
-export async function createPartitionIn(sql: Sql, table: string, column: string, start: Date, interval: PartitionInterval): Promise<string> {
+export async function createPartitionIn(
+  sql: Sql,
+  table: string,
+  column: string,
+  start: Date,
+  interval: PartitionInterval,
+  keyType: PartitionKeyType = 'timestamptz',
+): Promise<string> {
   const name = partitionName(table, start, interval);
   const end = nextPeriod(start, interval);
   const fallback = ident(defaultPartitionName(table));
-  const range = `${ident(column)} >= ${literal(start)} AND ${ident(column)} < ${literal(end)}`;
+  const range = `${ident(column)} >= ${literal(start, keyType)} AND ${ident(column)} < ${literal(end, keyType)}`;
   const parked = await rowsOf<{ n: number }>(sql, `SELECT count(*)::int AS n FROM ${fallback} WHERE ${range}`);
   const stash = ident(`${name}_stash`);
   if (parked[0].n > 0) {
     await sql.query(`CREATE TEMP TABLE ${stash} ON COMMIT DROP AS SELECT * FROM ${fallback} WHERE ${range}`);
     await sql.query(`DELETE FROM ${fallback} WHERE ${range}`);
   }
-  await sql.query(`CREATE TABLE IF NOT EXISTS ${ident(name)} PARTITION OF ${ident(table)} FOR VALUES FROM (${literal(start)}) TO (${literal(end)})`);
+  await sql.query(`CREATE TABLE IF NOT EXISTS ${ident(name)} PARTITION OF ${ident(table)} FOR VALUES FROM (${literal(start, keyType)}) TO (${literal(end, keyType)})`);
   if (parked[0].n > 0) await sql.query(`INSERT INTO ${ident(table)} OVERRIDING SYSTEM VALUE SELECT * FROM ${stash}`);
   return name;
 }
@@ -65,7 +72,7 @@ export class PartitionRepository {
   }
 
   /** Creates the missing partitions among `starts`; answers the names created. */
-  async create(table: string, column: string, starts: Date[], interval: PartitionInterval): Promise<string[]> {
+  async create(table: string, column: string, starts: Date[], interval: PartitionInterval, keyType: PartitionKeyType = 'timestamptz'): Promise<string[]> {
     const existing = new Set((await this.list(table)).map((p) => p.name));
     const created: string[] = [];
     for (const start of starts) {
@@ -76,7 +83,7 @@ export class PartitionRepository {
           // Two instances' jobs (a slot run and a boot run) never create the same partition at once.
           await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`partitions:${table}`]);
           await ensureDefaultPartition(m, table);
-          return createPartitionIn(m, table, column, start, interval);
+          return createPartitionIn(m, table, column, start, interval, keyType);
         }),
       );
     }
@@ -93,11 +100,11 @@ export class PartitionRepository {
   }
 
   /** Deletes up to `batch` rows older than `before` from the default partition (rows no period partition took). */
-  async deleteFromDefault(table: string, column: string, before: Date, batch: number): Promise<number> {
+  async deleteFromDefault(table: string, column: string, before: Date, batch: number, keyType: PartitionKeyType = 'timestamptz'): Promise<number> {
     const fallback = ident(defaultPartitionName(table));
     const result: [unknown[], number] = await this.dataSource.query(
       `DELETE FROM ${fallback} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${fallback} WHERE ${ident(column)} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
-      [before, batch],
+      [keyValue(before, keyType), batch],
     );
     return result[1];
   }

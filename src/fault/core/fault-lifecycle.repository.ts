@@ -27,9 +27,10 @@ export class FaultLifecycleRepository {
   }
 
   async update(manager: EntityManager, fault: FaultEntity): Promise<void> {
+    // The full key (ttl too): one partition's index, not every partition's.
     await manager.update(
       FaultEntity,
-      { id: fault.id, customerId: fault.customerId },
+      { id: fault.id, customerId: fault.customerId, ttl: fault.ttl },
       {
         severity: fault.severity,
         message: fault.message,
@@ -87,8 +88,9 @@ export class FaultLifecycleRepository {
       resolve: { sql: `status = 'resolved', resolved_at = $4, updated_at = $4`, where: `f.status = 'unresolved'` },
       unresolve: {
         sql: `status = 'unresolved', resolved_at = NULL, updated_at = $4, escalation_step = 0, escalation_base_at = $4`,
+        // A live open holder of the key (fault_open_keys; an expired holder gives the key up, as to a report).
         where: `f.status = 'resolved' AND (f.dedup_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM faults o WHERE o.customer_id = f.customer_id AND o.dedup_key = f.dedup_key AND o.status = 'unresolved'))`,
+                  SELECT 1 FROM fault_open_keys o WHERE o.customer_id = f.customer_id AND o.dedup_key = f.dedup_key AND o.fault_ttl > $3))`,
       },
       acknowledge: { sql: `acknowledged_at = $4, acknowledged_by = $5, updated_at = $4`, where: `f.acknowledged_at IS NULL` },
     }[action];
@@ -101,8 +103,15 @@ export class FaultLifecycleRepository {
     return { found: found.map((r) => r.id), updated: rows.map((row) => this.mapper.toFault(row)) };
   }
 
+  /**
+   * Deletes the fault with its comments and path segments (no foreign key cascades into the
+   * partitioned faults: the caller's transaction deletes them, as it does the timeline).
+   */
   async delete(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
     const result: unknown = await manager.query(`DELETE FROM faults WHERE id = $1 AND customer_id = $2 AND ttl > $3`, [id, customerId, nowSeconds]);
-    return affectedRows(result) > 0;
+    if (affectedRows(result) === 0) return false;
+    await manager.query(`DELETE FROM fault_comments WHERE customer_id = $1 AND fault_id = $2`, [customerId, id]);
+    await manager.query(`DELETE FROM fault_path_segments WHERE customer_id = $1 AND fault_id = $2`, [customerId, id]);
+    return true;
   }
 }

@@ -34,10 +34,10 @@ export interface ReportResult {
   rooted: boolean;
 }
 
-/** PostgreSQL's unique_violation on the open dedup key: another fault with the key is unresolved. */
+/** PostgreSQL's unique_violation on the open dedup key (fault_open_keys, raised by the trigger faults_open_keys): another fault with the key is unresolved. */
 export function isOpenKeyConflict(error: unknown): boolean {
   const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
-  return driverError?.code === '23505' && driverError.constraint === 'faults_open_dedup_key_idx';
+  return driverError?.code === '23505' && driverError.constraint === 'fault_open_keys_pkey';
 }
 
 /** The event each bulk action announces for every fault it changed. */
@@ -98,7 +98,7 @@ export class FaultLifecycleService {
       const since = new Date(draft.createdAt.getTime() - this.config.reopenWindowSeconds * 1000);
       const newest = await this.reports.newestWithKeyForUpdate(manager, draft.customerId, draft.dedupKey, fault.id, Math.floor(draft.createdAt.getTime() / 1000));
       if (newest !== null && newest.status === 'resolved' && newest.resolvedAt !== null && newest.resolvedAt > since) {
-        const reopened = await this.reports.reopenInstead(manager, fault.id, newest.id, fault);
+        const reopened = await this.reports.reopenInstead(manager, fault, newest, fault);
         const counted = await this.flapping.onReopen(manager, reopened, draft.createdAt);
         return { outcome: 'reopened', ...(await this.correlation.correlate(manager, counted, draft.createdAt)) };
       }

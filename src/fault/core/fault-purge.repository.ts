@@ -1,18 +1,39 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { affectedRows } from '../../database/affected-rows';
+import { rowsOf } from '../../database/partitions/partition.repository';
 
-/** The purge's deletes of expired faults (every tenant at once: the one statement not scoped to a tenant). */
+const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * What retention deletes row by row around the partition drop of `faults` (the faults themselves go
+ * with their partition): the comments and path segments of a partition's faults (they have no
+ * partitions of their own, and no foreign key cascades into the partitioned faults), and the open
+ * keys of its faults. Every tenant at once: the statements not scoped to a tenant.
+ */
 @Injectable()
 export class FaultPurgeRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Deletes up to `batch` faults whose ttl has passed (SKIP LOCKED: instances purging at once do not wait on each other). */
-  async deleteExpiredBatch(nowSeconds: number, batch: number): Promise<number> {
-    const result: unknown = await this.dataSource.query(
-      `DELETE FROM faults WHERE id IN (SELECT id FROM faults WHERE ttl <= $1 ORDER BY ttl LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [nowSeconds, batch],
+  /**
+   * Deletes the comments and path segments of up to `batch` faults of `partition` after the key
+   * (customer_id, id) `after` (null: from the start), walking the partition's key; answers the last
+   * key of the batch, null when the partition is walked through.
+   */
+  async deleteChildrenBatch(partition: string, after: [string, string] | null, batch: number): Promise<[string, string] | null> {
+    const from = after === null ? '' : `WHERE (customer_id, id) > ($2::varchar, $3::varchar)`;
+    const rows = await rowsOf<{ customer_id: string | null; id: string | null }>(
+      this.dataSource,
+      `WITH batch AS (SELECT customer_id, id FROM ${ident(partition)} ${from} ORDER BY customer_id, id LIMIT $1),
+            comments AS (DELETE FROM fault_comments c USING batch b WHERE c.customer_id = b.customer_id AND c.fault_id = b.id),
+            segments AS (DELETE FROM fault_path_segments s USING batch b WHERE s.customer_id = b.customer_id AND s.fault_id = b.id)
+       SELECT customer_id, id FROM batch ORDER BY customer_id DESC, id DESC LIMIT 1`,
+      [batch, ...(after ?? [])],
     );
-    return affectedRows(result);
+    return rows.length === 0 || rows[0].customer_id === null ? null : [rows[0].customer_id, rows[0].id as string];
+  }
+
+  /** Deletes the open keys held by faults expiring in [start, end) (those of a partition about to be dropped). */
+  async deleteOpenKeys(startSeconds: number, endSeconds: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM fault_open_keys WHERE fault_ttl >= $1 AND fault_ttl < $2`, [startSeconds, endSeconds]);
   }
 }

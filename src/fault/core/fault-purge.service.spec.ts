@@ -42,14 +42,13 @@ describe('FaultPurgeService', () => {
   const purgeService = (db: DataSource, clock: Clock, purgeConfig: FaultConfig, jobs = recordingJobs().jobs, partitions = recordingPartitions().partitions): FaultPurgeService =>
     new FaultPurgeService(new FaultPurgeRepository(db), new FaultAccessTokenRepository(db), jobs, clock, purgeConfig, partitions);
 
-  it('deletes in batches until a batch comes back short, table by table', async () => {
+  it('deletes expired dashboard tokens in batches until a batch comes back short; no fault row by row', async () => {
     const { db, calls } = fakeDb([2, 2, 1, 0]);
     const now = new Date('2026-01-01T00:00:00Z');
     const clock = { now: () => now, nowSeconds: () => now.getTime() / 1000 };
     const result = await purgeService(db, clock, config()).purgeExpired();
-    expect(result).toEqual({ faults: 5, accessTokens: 0 });
-    expect(calls.map((c) => c.sql.match(/DELETE FROM (\w+)/)?.[1])).toEqual(['faults', 'faults', 'faults', 'fault_access_tokens']);
-    expect(calls[0].params).toEqual([now.getTime() / 1000, 2]);
+    expect(result).toEqual({ accessTokens: 5 });
+    expect(calls.map((c) => c.sql.match(/DELETE FROM (\w+)/)?.[1])).toEqual(['fault_access_tokens', 'fault_access_tokens', 'fault_access_tokens']);
     expect(calls.every((c) => /LIMIT \$2 FOR UPDATE SKIP LOCKED/.test(c.sql))).toBe(true);
   });
 
@@ -61,14 +60,16 @@ describe('FaultPurgeService', () => {
     expect(schedules).toEqual([['fault-purge', '*/10 * * * *']]);
     expect(calls).toHaveLength(0);
     await workers[0].handle({});
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(1);
   });
 
-  it('leaves the timeline and the idempotency keys to the partition maintenance: whole partitions past their retention', () => {
+  it('leaves the faults, the timeline and the idempotency keys to the partition maintenance: whole partitions past their retention', () => {
     const { db } = fakeDb([]);
     const { partitions, registered } = recordingPartitions();
     purgeService(db, new Clock(), config({ retentionDays: 425 }), recordingJobs().jobs, partitions).onModuleInit();
     expect(registered.map((t) => [t.table, t.column, t.interval, t.ahead, t.retainMs()])).toEqual([
+      // Faults by month of their ttl (Unix seconds), dropped once the month is over, like their timeline.
+      ['faults', 'ttl', 'month', 17, 0],
       // A month of expiries is dropped once it is over; 425 days of faults need 17 months made ahead.
       ['fault_timeline', 'fault_expires_at', 'month', 17, 0],
       // A day of keys is dropped once it ended 24 hours ago (every key in it expired by then).
@@ -98,7 +99,7 @@ describe('FaultPurgeService', () => {
     const stopped = service.beforeApplicationShutdown();
     release();
     await stopped;
-    expect(await run).toEqual({ faults: 2, accessTokens: 0 });
+    expect(await run).toEqual({ accessTokens: 2 });
     expect(calls).toHaveLength(1);
   });
 });

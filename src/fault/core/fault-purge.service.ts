@@ -7,11 +7,11 @@ import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
 import { PartitionMaintenance } from '../../jobs/partition-maintenance';
 import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
 import { timelinePartitions } from '../timeline/timeline-partitions';
+import { faultPartitions } from './fault-partitions';
 import { IDEMPOTENCY_PARTITIONS } from './fault-idempotency.repository';
 import { FaultPurgeRepository } from './fault-purge.repository';
 
 export interface PurgeResult {
-  faults: number;
   accessTokens: number;
 }
 
@@ -23,15 +23,17 @@ const MAX_BATCHES_PER_RUN = 200;
 const ACCESS_TOKEN_GRACE_MS = 30 * 86_400_000;
 
 /**
- * Deletes expired faults (ttl reached) and long-expired dashboard tokens, in
- * small batches (SKIP LOCKED, so several instances can run it at once without
- * waiting on each other), as a scheduled job of the job queue (once per
- * FAULT_PURGE_SCHEDULE slot across every instance) that stops between batches
- * on shutdown. The time-partitioned fault tables are not deleted from row by
- * row: it registers them with the partition maintenance, which drops whole
- * expired partitions — the timeline's by month of its faults' expiry
- * (timeline-partitions.ts), the idempotency keys' by day of creation, a day
- * after it ended (IDEMPOTENCY_PARTITIONS).
+ * Deletes long-expired dashboard tokens, in small batches (SKIP LOCKED, so
+ * several instances can run it at once without waiting on each other), as a
+ * scheduled job of the job queue (once per FAULT_PURGE_SCHEDULE slot across
+ * every instance) that stops between batches on shutdown. The time-partitioned
+ * fault tables are not deleted from row by row: it registers them with the
+ * partition maintenance, which drops whole expired partitions — the faults' by
+ * month of their expiry (fault-partitions.ts: an expired fault is hidden by
+ * every read's `ttl > now` the moment it expires, and its month is dropped once
+ * over, its comments and path segments deleted just before), the timeline's by
+ * the same month (timeline-partitions.ts), the idempotency keys' by day of
+ * creation, a day after it ended (IDEMPOTENCY_PARTITIONS).
  */
 @Injectable()
 export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdown {
@@ -48,6 +50,7 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   ) {}
 
   onModuleInit(): void {
+    this.partitions.register(faultPartitions(this.config.retentionDays, (partition, start, end) => this.beforeFaultsDrop(partition, start, end)));
     this.partitions.register(timelinePartitions(this.config.retentionDays));
     this.partitions.register(IDEMPOTENCY_PARTITIONS);
     this.jobs.register({ queue: FAULT_PURGE_QUEUE, handle: () => this.purgeExpired().then(() => undefined) });
@@ -66,11 +69,25 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   private async run(): Promise<PurgeResult> {
     const now = this.clock.now();
     const batch = this.config.purgeBatchSize;
-    const faults = await this.inBatches(batch, () => this.faults.deleteExpiredBatch(Math.floor(now.getTime() / 1000), batch));
     const accessTokens = await this.inBatches(batch, () => this.accessTokens.deleteExpiredBatch(new Date(now.getTime() - ACCESS_TOKEN_GRACE_MS), batch));
-    const result = { faults, accessTokens };
-    if (faults + accessTokens > 0) this.logger.log(`purged ${JSON.stringify(result)}`);
+    const result = { accessTokens };
+    if (accessTokens > 0) this.logger.log(`purged ${JSON.stringify(result)}`);
     return result;
+  }
+
+  /**
+   * Before an expired faults partition is dropped: the comments and path segments of its faults, in
+   * batches walking its key (rerun whole after an interruption: the deletes are idempotent), then the
+   * open keys its faults held. Row by row, unlike the faults themselves: those tables are not
+   * partitioned (docs/scaling.md).
+   */
+  private async beforeFaultsDrop(partition: string, start: Date, end: Date): Promise<void> {
+    const batch = Math.max(this.config.purgeBatchSize, 1);
+    for (let after: [string, string] | null = null; ; ) {
+      after = await this.faults.deleteChildrenBatch(partition, after, batch);
+      if (after === null) break;
+    }
+    await this.faults.deleteOpenKeys(Math.floor(start.getTime() / 1000), Math.floor(end.getTime() / 1000));
   }
 
   /** Runs `deleteBatch` until a batch comes back short, the run's batch budget is spent, or shutdown begins. */

@@ -30,21 +30,33 @@ function silenceMatch(customer: string, now: string, resourceId: string, type: s
       WHERE w.customer_id = ${customer}::varchar AND w.ends_at > ${now}::timestamptz AND w.starts_at <= ${now}::timestamptz AND ${matchers}))`;
 }
 
+/** What a repeat changes on the open fault it merges into (`EXCLUDED`: the report). */
+const MERGE_SET = `occurrences = f.occurrences + 1,
+           last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), "EXCLUDED".last_occurred_at),
+           severity = ${higherSeverity('f.severity', '"EXCLUDED".severity')},
+           updated_at = "EXCLUDED".updated_at`;
+
 /** The writes of a report: deduplication on the open dedup key, silencing, and the reopen of a recently resolved fault. */
 @Injectable()
 export class FaultReportRepository {
   constructor(private readonly mapper: FaultRowMapper) {}
 
   /**
-   * Stores a report: one INSERT … ON CONFLICT on faults_open_dedup_key_idx (with an inserted
-   * fault's path segments, in the same statement). Without a dedup_key, or when no unresolved
-   * fault of the tenant has it, the row is inserted; otherwise the open fault absorbs the report
-   * (occurrences + 1, last_occurred_at, severity raised to the higher). Concurrent reports with
-   * one key serialize on that unique index, so exactly one row is created. `silenced` is decided
-   * here too, from the tenant's active silences (an index range on fault_silences_customer_ends_idx).
-   * With `correlation`, an inserted fault's correlation candidates are read by the same statement
-   * (fault_correlation_candidates: a volatile function, so it takes the tenant's correlation lock and
-   * then reads on fresh snapshots, as its own round trip would): correlating costs no round trip.
+   * Stores a report, in one statement in the common case. With a dedup_key, the key is claimed first
+   * in fault_open_keys (INSERT … ON CONFLICT DO UPDATE, which locks the key's row): when no live
+   * unresolved fault of the tenant holds it, the claim names the new fault and the row is inserted;
+   * otherwise the holder absorbs the report (occurrences + 1, last_occurred_at, severity raised to
+   * the higher), found by its full key (customer_id, id, ttl), so in one partition. Concurrent reports
+   * with one key serialize on that row, so exactly one fault is created. A holder that has expired
+   * (ttl passed: invisible to every read, dropped with its month) gives the key up to the new fault,
+   * as the purge deleting it did before. Without a dedup_key the row is inserted.
+   * When the holder was created by a transaction that committed after this statement began (a
+   * concurrent first report), the claim waited for it but the statement's snapshot cannot see its
+   * fault: the merge then runs as a second statement, on a fresh snapshot, the key still locked.
+   * `silenced` is decided here too, from the tenant's active silences (an index range on
+   * fault_silences_customer_ends_idx). With `correlation`, an inserted fault's correlation candidates
+   * are read by the same statement (fault_correlation_candidates: a volatile function, so it takes
+   * the tenant's correlation lock and then reads on fresh snapshots, as its own round trip would).
    */
   async upsertReport(
     manager: EntityManager,
@@ -52,27 +64,34 @@ export class FaultReportRepository {
     correlation?: CandidateInputs,
   ): Promise<{ fault: FaultEntity; inserted: boolean; candidates?: CorrelationCandidates }> {
     const segments = pathSegments(fault.resourceAncestryPath);
-    // One statement: the report, and the path segments (for ?site=) of a fault it inserted. The
-    // segments' foreign key is checked at the end of the statement, when the fault row exists; if the
-    // report then reopens an older fault instead, deleting this row deletes its segments (cascade).
+    const nowSeconds = Math.floor(fault.createdAt.getTime() / 1000);
+    // One statement: the claim of the key, the merge or the insert, and the path segments (for ?site=) of an inserted fault.
     const rows = await preparedQueryIn<FaultRow & { inserted: boolean; candidates: CandidateRow[] | null }>(
       manager,
-      `WITH reported AS (
+      `WITH claim AS (
+         INSERT INTO fault_open_keys AS k (customer_id, dedup_key, fault_id, fault_ttl)
+         SELECT $2::varchar, $12::varchar, $1::varchar, $11::bigint WHERE $12::varchar IS NOT NULL
+         ON CONFLICT (customer_id, dedup_key) DO UPDATE SET
+           fault_id = CASE WHEN k.fault_ttl > $18::bigint THEN k.fault_id ELSE EXCLUDED.fault_id END,
+           fault_ttl = CASE WHEN k.fault_ttl > $18::bigint THEN k.fault_ttl ELSE EXCLUDED.fault_ttl END
+         RETURNING k.fault_id, k.fault_ttl
+       ), merged AS (
+         UPDATE faults AS f SET ${MERGE_SET}
+         FROM claim c, (SELECT $10::timestamptz AS last_occurred_at, $6::varchar AS severity, $10::timestamptz AS updated_at) AS "EXCLUDED"
+         WHERE f.customer_id = $2::varchar AND f.id = c.fault_id AND f.ttl = c.fault_ttl AND c.fault_id <> $1::varchar
+         RETURNING ${FAULT_COLUMNS}, false AS inserted
+       ), reported AS (
          INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, resource_ancestry_path,
                                   created_at, updated_at, resolved_at, ttl, dedup_key, occurrences, last_occurred_at, silenced)
-         VALUES ($1, $2::varchar, $3::varchar, $4, $5::varchar, 'unresolved', $6, $7, $8, $9, $10::timestamptz, $10, NULL, $11, $12, 1, $10, ${silenceMatch('$2', '$10', '$3', '$5', '$13')})
-         ON CONFLICT (customer_id, dedup_key) WHERE status = 'unresolved' AND dedup_key IS NOT NULL DO UPDATE SET
-           occurrences = f.occurrences + 1,
-           last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), EXCLUDED.last_occurred_at),
-           severity = ${higherSeverity('f.severity', 'EXCLUDED.severity')},
-           updated_at = EXCLUDED.updated_at
-         RETURNING ${FAULT_COLUMNS}, (f.xmax = 0) AS inserted
+         SELECT $1, $2::varchar, $3::varchar, $4, $5::varchar, 'unresolved', $6, $7, $8, $9, $10::timestamptz, $10, NULL, $11, $12, 1, $10, ${silenceMatch('$2', '$10', '$3', '$5', '$13')}
+         WHERE NOT EXISTS (SELECT 1 FROM claim WHERE fault_id <> $1::varchar)
+         RETURNING ${FAULT_COLUMNS}, true AS inserted
        ), segments AS (
          INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)
-         SELECT r.id, segment, r.customer_id, r.created_at FROM reported r, unnest($13::varchar[]) AS segment WHERE r.inserted
-       )
+         SELECT r.id, segment, r.customer_id, r.created_at FROM reported r, unnest($13::varchar[]) AS segment
+       ), stored AS (SELECT * FROM reported UNION ALL SELECT * FROM merged)
        SELECT r.*, CASE WHEN r.inserted AND $14 THEN (SELECT coalesce(json_agg(c), '[]') FROM fault_correlation_candidates(r.customer_id, $15::varchar[], r.resource_id, $16::timestamptz, r.id, $17::bigint) c) END AS candidates
-       FROM reported r`,
+       FROM stored r`,
       [
         fault.id,
         fault.customerId,
@@ -91,10 +110,28 @@ export class FaultReportRepository {
         correlation?.ancestors ?? [],
         correlation?.since ?? fault.createdAt,
         correlation?.nowSeconds ?? 0,
+        nowSeconds,
       ],
     );
+    if (rows.length === 0) return { fault: await this.mergeIntoHolder(manager, fault), inserted: false };
     const [row] = rows;
     return { fault: this.mapper.toFault(row), inserted: row.inserted, ...(row.candidates !== null ? { candidates: toCandidates(row.candidates) } : {}) };
+  }
+
+  /**
+   * The merge of a report whose key's holder committed after the report's statement began (so that
+   * statement could not see it): the key's row is locked by this transaction, so the holder stays.
+   */
+  private async mergeIntoHolder(manager: EntityManager, report: FaultEntity): Promise<FaultEntity> {
+    const [rows]: [FaultRow[], number] = await manager.query(
+      `UPDATE faults AS f SET ${MERGE_SET}
+       FROM fault_open_keys k, (SELECT $3::timestamptz AS last_occurred_at, $4::varchar AS severity, $3::timestamptz AS updated_at) AS "EXCLUDED"
+       WHERE k.customer_id = $1 AND k.dedup_key = $2 AND f.customer_id = k.customer_id AND f.id = k.fault_id AND f.ttl = k.fault_ttl
+       RETURNING ${FAULT_COLUMNS}`,
+      [report.customerId, report.dedupKey, report.createdAt, report.severity],
+    );
+    if (rows.length !== 1) throw new Error(`the holder of dedup_key ${report.dedupKey} of tenant ${report.customerId} was not found`);
+    return this.mapper.toFault(rows[0]);
   }
 
   /** The tenant's newest fault with this key other than `exceptId`, locked: the reopen candidate. */
@@ -109,21 +146,30 @@ export class FaultReportRepository {
   }
 
   /**
-   * Reopens the (locked, resolved) fault `reopenedId` for a report, in place of the fault
-   * `insertedId` this transaction just inserted for it. That row is deleted first: it holds the
-   * open-key slot, so no concurrent report slips in between, and the reopened row takes the slot
-   * over (concurrent reports waiting on it then merge into the reopened fault).
+   * Reopens the (locked, resolved) fault `reopened` for a report, in place of the fault `inserted`
+   * this transaction just inserted for it. The key's row in fault_open_keys, which this transaction
+   * holds locked since its claim, is handed to the reopened fault first and never deleted meanwhile,
+   * so no concurrent report slips in between: reports waiting on it then merge into the reopened
+   * fault. The inserted fault's path segments go with it (no cascade since faults is partitioned).
+   * Every statement names the full key (customer_id, id, ttl): one partition each.
    */
-  async reopenInstead(manager: EntityManager, insertedId: string, reopenedId: string, report: FaultEntity): Promise<FaultEntity> {
-    await manager.query(`DELETE FROM faults WHERE id = $1 AND customer_id = $2`, [insertedId, report.customerId]);
+  async reopenInstead(manager: EntityManager, inserted: FaultEntity, reopened: FaultEntity, report: FaultEntity): Promise<FaultEntity> {
+    await manager.query(`UPDATE fault_open_keys SET fault_id = $3, fault_ttl = $4 WHERE customer_id = $1 AND dedup_key = $2`, [
+      report.customerId,
+      report.dedupKey,
+      reopened.id,
+      reopened.ttl,
+    ]);
+    await manager.query(`DELETE FROM fault_path_segments WHERE customer_id = $1 AND fault_id = $2`, [report.customerId, inserted.id]);
+    await manager.query(`DELETE FROM faults WHERE customer_id = $1 AND id = $2 AND ttl = $3`, [report.customerId, inserted.id, inserted.ttl]);
     const [rows]: [FaultRow[], number] = await manager.query(
       `UPDATE faults AS f SET status = 'unresolved', resolved_at = NULL, occurrences = f.occurrences + 1,
               last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), $3), updated_at = $3,
               severity = ${higherSeverity('f.severity', '$4')}, acknowledged_at = NULL, acknowledged_by = NULL, silenced = $5,
               escalation_step = 0, escalation_base_at = $3
-       WHERE f.id = $1 AND f.customer_id = $2
+       WHERE f.customer_id = $2 AND f.id = $1 AND f.ttl = $6
        RETURNING ${FAULT_COLUMNS}`,
-      [reopenedId, report.customerId, report.createdAt, report.severity, report.silenced],
+      [reopened.id, report.customerId, report.createdAt, report.severity, report.silenced, reopened.ttl],
     );
     return this.mapper.toFault(rows[0]);
   }

@@ -1,7 +1,10 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { FaultEntity } from './fault.entity';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** A comment on a fault, by the token subject that wrote it; deleted with its fault. */
+/**
+ * A comment on a fault, by the token subject that wrote it; deleted with its fault: no foreign key
+ * since `faults` is partitioned (migration PartitionFaults), so DELETE /fault/{id} and the offboarding
+ * delete comments explicitly and retention deletes those of a faults partition before dropping it.
+ */
 @Entity({ name: 'fault_comments' })
 @Index('fault_comments_fault_created_idx', ['faultId', 'createdAt', 'id'])
 export class FaultCommentEntity {
@@ -15,13 +18,6 @@ export class FaultCommentEntity {
   @Column({ type: 'varchar', length: 31 })
   faultId!: string;
 
-  @ManyToOne(() => FaultEntity, { onDelete: 'CASCADE' })
-  // (customer_id, fault_id) → faults (customer_id, id): a comment is its fault's tenant's.
-  @JoinColumn([
-    { name: 'customer_id', referencedColumnName: 'customerId', foreignKeyConstraintName: 'fault_comments_customer_fault_fk' },
-    { name: 'fault_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fault_comments_customer_fault_fk' },
-  ])
-  fault?: FaultEntity;
 
   @Column({ type: 'varchar', length: 256 })
   userId!: string;

@@ -11,7 +11,7 @@ export type FaultStatus = (typeof FAULT_STATUSES)[number];
 const bigintNumber = { to: (v: number): number => v, from: (v: string | null): number | null => (v === null ? null : Number(v)) };
 
 /**
- * One reported fault. Every list index starts with customer_id and ends with
+ * One reported fault, in monthly partitions by its expiry (`ttl`; docs/scaling.md). Every list index starts with customer_id and ends with
  * (created_at, id), the keyset order, so each filter is an index range read
  * newest first and a page costs the same at any depth.
  */
@@ -20,14 +20,13 @@ const bigintNumber = { to: (v: number): number => v, from: (v: string | null): n
 @Index('faults_customer_severity_created_idx', ['customerId', 'severity', 'createdAt', 'id'])
 @Index('faults_customer_type_created_idx', ['customerId', 'type', 'createdAt', 'id'])
 @Index('faults_customer_resource_created_idx', ['customerId', 'resourceId', 'createdAt', 'id'])
-@Index('faults_ttl_idx', ['ttl'])
 // Reads by id alone across tenants (the purge's and the flapping sweep's id IN (…), the correlation
 // function's probes, the timeline's ttl lookup): the key leads with customer_id (migration FaultsTenantFirstKey).
 @Index('faults_id_idx', ['id'])
 // Lifecycle indexes (partial or on expressions, which TypeORM cannot describe): written by hand in
 // migration AddFaultLifecycle and its trigram companion; `synchronize: false` keeps the drift check off them.
-// At most one unresolved fault per (tenant, dedup_key): the arbiter of the report upsert.
-@Index('faults_open_dedup_key_idx', { synchronize: false })
+// At most one unresolved fault per (tenant, dedup_key): no unique index here (a partitioned table's must
+// hold the partition key) but the table fault_open_keys, kept by the trigger faults_open_keys.
 // ?dedup_key= in keyset order, and "the newest fault with this key" for a reopen.
 @Index('faults_customer_dedup_key_created_idx', { synchronize: false })
 // POST /fault/resolve by resource_id + type: only unresolved faults, a small index.
@@ -137,7 +136,11 @@ export class FaultEntity {
   /** Faults whose root this fault is (computed on read, never stored). */
   symptomCount?: number;
 
-  /** Unix seconds after which the purge deletes the fault (created_at + retention). */
-  @Column({ type: 'bigint', transformer: bigintNumber })
+  /**
+   * Unix seconds at which the fault expires (created_at + FAULT_RETENTION_DAYS as configured then):
+   * hidden from every read from then on, dropped with its month's partition once that month is over.
+   * The partition key, hence the key's last column (migration PartitionFaults).
+   */
+  @PrimaryColumn({ type: 'bigint', transformer: bigintNumber, primaryKeyConstraintName: 'faults_pkey' })
   ttl!: number;
 }

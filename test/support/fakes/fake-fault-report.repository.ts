@@ -37,8 +37,9 @@ export class FakeFaultReportRepository implements Pick<FaultReportRepository, 'u
     return candidates[0] ?? null;
   }
 
-  async reopenInstead(_manager: EntityManager, insertedId: string, reopenedId: string, report: FaultEntity): Promise<FaultEntity> {
-    this.store.delete(insertedId);
+  async reopenInstead(_manager: EntityManager, inserted: FaultEntity, reopened: FaultEntity, report: FaultEntity): Promise<FaultEntity> {
+    const reopenedId = reopened.id;
+    this.store.delete(inserted.id);
     const row = this.store.row(reopenedId)!;
     Object.assign(row, {
       status: 'unresolved',

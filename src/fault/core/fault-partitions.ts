@@ -1,0 +1,25 @@
+import { PartitionedTable } from '../../jobs/partition-maintenance';
+
+/**
+ * How `faults` is partitioned and when a partition may go (migration PartitionFaults). A fault lives
+ * until its `ttl` (Unix seconds: created_at + FAULT_RETENTION_DAYS as configured when it was created;
+ * no repeat, reopen, PATCH or later config change moves it), and every read hides it from that second
+ * on (`ttl > now`). So the table is partitioned by month of `ttl` itself (a bigint: the bounds are the
+ * months' starts in Unix seconds): a month's partition holds only faults expiring within it, and once
+ * the month is over (retainMs 0) every one of them has expired, whatever the retention was when it was
+ * created: the whole partition is dropped, its rows with next to no WAL, instead of a purge deleting
+ * them row by row. `beforeDrop` deletes what belongs to its faults outside it (comments, path segments,
+ * open keys). Partitions are made a retention's worth of months ahead, so a new fault's month exists:
+ * about 18 partitions live at the default 425 days (17 ahead and the current one), plus the default.
+ */
+export function faultPartitions(retentionDays: number, beforeDrop: NonNullable<PartitionedTable['beforeDrop']>): PartitionedTable {
+  return {
+    table: 'faults',
+    column: 'ttl',
+    keyType: 'epoch-seconds',
+    interval: 'month',
+    ahead: Math.ceil(retentionDays / 28) + 1,
+    retainMs: () => 0,
+    beforeDrop,
+  };
+}
