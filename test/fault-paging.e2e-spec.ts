@@ -205,6 +205,10 @@ describe('GET /fault paging', () => {
       );
       await db.query('ANALYZE faults');
       await db.query('ANALYZE fault_path_segments');
+      // faults is partitioned by month of its ttl: the planner may read an empty partition (a month
+      // ahead, never analyzed, 0 pages) sequentially at cost 0; a scan of a partition holding rows may not.
+      const holding = (await db.query(`SELECT DISTINCT tableoid::regclass::text AS name FROM faults`)).map((r: { name: string }) => r.name);
+      const scanned = new RegExp(`Seq Scan on (${['faults', 'fault_path_segments', ...holding].join('|')}) `);
       const nowSeconds = Math.floor(Date.now() / 1000);
       const deep = { createdAtMicros: BigInt(Date.now() - 48 * HOUR) * 1000n, id: 'flt_zzzzzzzzzzzzzzzzzzzzzzzzzzz' };
       const variants: Array<FaultPageQuery['filters']> = [
@@ -239,7 +243,7 @@ describe('GET /fault paging', () => {
             nowSeconds,
           });
           const plan = (await db.query(`EXPLAIN ${sql}`, params)).map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
-          expect([filters, plan]).toEqual([filters, expect.not.stringMatching(/Seq Scan on (faults|fault_path_segments)/)]);
+          expect([filters, plan]).toEqual([filters, expect.not.stringMatching(scanned)]);
           expect(plan).toMatch(/Index (Only )?Scan/);
         }
       }

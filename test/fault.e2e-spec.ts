@@ -418,7 +418,7 @@ describe('Faults API', () => {
       const count = async (table: string): Promise<number> => Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE customer_id = $1`, [purgeTenant]))[0].n);
       expect(await count('faults')).toBe(8);
       expect(await count('fault_comments')).toBe(1);
-      expect(await count('fault_path_segments')).toBe(14);
+      expect(await count('fault_path_segments')).toBe(7);
       const [{ partition }] = await db.query(`SELECT tableoid::regclass::text AS partition FROM faults WHERE customer_id = $1 AND id = $2`, [purgeTenant, old[0].id]);
       expect(partition).toMatch(/^faults_p\d{6}$/);
       // The purge job deletes no fault row by row any more.

@@ -30,6 +30,9 @@ function silenceMatch(customer: string, now: string, resourceId: string, type: s
       WHERE w.customer_id = ${customer}::varchar AND w.ends_at > ${now}::timestamptz AND w.starts_at <= ${now}::timestamptz AND ${matchers}))`;
 }
 
+/** Statements of one report at most: each rerun follows another transaction's commit on the key. */
+const MAX_REPORT_ATTEMPTS = 10;
+
 /** What a repeat changes on the open fault it merges into (`EXCLUDED`: the report). */
 const MERGE_SET = `occurrences = f.occurrences + 1,
            last_occurred_at = greatest(coalesce(f.last_occurred_at, f.created_at), "EXCLUDED".last_occurred_at),
@@ -42,49 +45,82 @@ export class FaultReportRepository {
   constructor(private readonly mapper: FaultRowMapper) {}
 
   /**
-   * Stores a report, in one statement in the common case. With a dedup_key, the key is claimed first
-   * in fault_open_keys (INSERT … ON CONFLICT DO UPDATE, which locks the key's row): when no live
-   * unresolved fault of the tenant holds it, the claim names the new fault and the row is inserted;
-   * otherwise the holder absorbs the report (occurrences + 1, last_occurred_at, severity raised to
-   * the higher), found by its full key (customer_id, id, ttl), so in one partition. Concurrent reports
-   * with one key serialize on that row, so exactly one fault is created. A holder that has expired
-   * (ttl passed: invisible to every read, dropped with its month) gives the key up to the new fault,
-   * as the purge deleting it did before. Without a dedup_key the row is inserted.
-   * When the holder was created by a transaction that committed after this statement began (a
-   * concurrent first report), the claim waited for it but the statement's snapshot cannot see its
-   * fault: the merge then runs as a second statement, on a fresh snapshot, the key still locked.
-   * `silenced` is decided here too, from the tenant's active silences (an index range on
-   * fault_silences_customer_ends_idx). With `correlation`, an inserted fault's correlation candidates
-   * are read by the same statement (fault_correlation_candidates: a volatile function, so it takes
-   * the tenant's correlation lock and then reads on fresh snapshots, as its own round trip would).
+   * Stores a report, in one statement in the common cases (a new key, a repeat of a key whose fault
+   * is open; with a dedup_key, after a SAVEPOINT). With a dedup_key, the statement claims the key in fault_open_keys (INSERT … ON
+   * CONFLICT DO NOTHING): a claimed key means no unresolved fault of the tenant has it, and the fault
+   * is inserted (the trigger faults_open_keys finds its own claim). A key already held is read, and
+   * the holder absorbs the report (occurrences + 1, last_occurred_at, severity raised to the higher),
+   * found by its full key (customer_id, id, ttl), so in one partition, and only while it is still
+   * unresolved. Concurrent first reports of one key serialize on the key's unique entry, so exactly
+   * one fault is created. The merge locks the holder's row only, never the key's, so it cannot
+   * deadlock with a resolve (which locks the fault, then the trigger deletes the key).
+   * The statement answers no row when it could not merge: the holder was committed after the
+   * statement's snapshot (a concurrent first report: the claim waited for it), it was resolved or
+   * deleted meanwhile, or it has expired (hidden from every read; dropped with its month): the last
+   * gives its key up to this report, as the purge deleting it did before, and the statement is run
+   * again, rolled back to the savepoint (so a fault row locked by the failed merge is let go: held
+   * while waiting on the key, it deadlocked with a report reopening that fault), on a fresh snapshot (a few times at most: each rerun follows another transaction's commit).
+   * Without a dedup_key the row is inserted. `silenced` is decided here too, from the tenant's
+   * active silences (an index range on fault_silences_customer_ends_idx). With `correlation`, an
+   * inserted fault's correlation candidates are read by the same statement
+   * (fault_correlation_candidates: a volatile function, so it takes the tenant's correlation lock and
+   * then reads on fresh snapshots, as its own round trip would).
    */
   async upsertReport(
     manager: EntityManager,
     fault: FaultEntity,
     correlation?: CandidateInputs,
   ): Promise<{ fault: FaultEntity; inserted: boolean; candidates?: CorrelationCandidates }> {
-    const segments = pathSegments(fault.resourceAncestryPath);
     const nowSeconds = Math.floor(fault.createdAt.getTime() / 1000);
-    // One statement: the claim of the key, the merge or the insert, and the path segments (for ?site=) of an inserted fault.
-    const rows = await preparedQueryIn<FaultRow & { inserted: boolean; candidates: CandidateRow[] | null }>(
+    let claimed = false;
+    for (let attempt = 1; ; attempt++) {
+      // A merge that found its holder resolved meanwhile still holds that fault's row lock (PostgreSQL
+      // locks the newest version before rechecking it); rolled back to here, it waits on nothing.
+      if (fault.dedupKey !== null) await manager.query(`SAVEPOINT fault_report`);
+      const rows = await this.storeReport(manager, fault, nowSeconds, claimed, correlation);
+      if (rows.length > 0) {
+        const [row] = rows;
+        return { fault: this.mapper.toFault(row), inserted: row.inserted, ...(row.candidates !== null ? { candidates: toCandidates(row.candidates) } : {}) };
+      }
+      await manager.query(`ROLLBACK TO SAVEPOINT fault_report`);
+      if (attempt >= MAX_REPORT_ATTEMPTS) throw new Error(`report of dedup_key ${fault.dedupKey} of tenant ${fault.customerId}: no stable holder after ${attempt} attempts`);
+      // An expired holder gives its key up (a live one is left alone and not locked).
+      const [taken]: [unknown[], number] = await manager.query(
+        `UPDATE fault_open_keys SET fault_id = $3, fault_ttl = $4 WHERE customer_id = $1 AND dedup_key = $2 AND fault_ttl <= $5 RETURNING 1`,
+        [fault.customerId, fault.dedupKey, fault.id, fault.ttl, nowSeconds],
+      );
+      claimed = taken.length > 0;
+    }
+  }
+
+  /** The report's one statement: claim, or merge into the visible live holder, or insert (`claimed`: the key is already this report's). */
+  private storeReport(
+    manager: EntityManager,
+    fault: FaultEntity,
+    nowSeconds: number,
+    claimed: boolean,
+    correlation?: CandidateInputs,
+  ): Promise<Array<FaultRow & { inserted: boolean; candidates: CandidateRow[] | null }>> {
+    return preparedQueryIn<FaultRow & { inserted: boolean; candidates: CandidateRow[] | null }>(
       manager,
       `WITH claim AS (
-         INSERT INTO fault_open_keys AS k (customer_id, dedup_key, fault_id, fault_ttl)
-         SELECT $2::varchar, $12::varchar, $1::varchar, $11::bigint WHERE $12::varchar IS NOT NULL
-         ON CONFLICT (customer_id, dedup_key) DO UPDATE SET
-           fault_id = CASE WHEN k.fault_ttl > $18::bigint THEN k.fault_id ELSE EXCLUDED.fault_id END,
-           fault_ttl = CASE WHEN k.fault_ttl > $18::bigint THEN k.fault_ttl ELSE EXCLUDED.fault_ttl END
-         RETURNING k.fault_id, k.fault_ttl
+         INSERT INTO fault_open_keys (customer_id, dedup_key, fault_id, fault_ttl)
+         SELECT $2::varchar, $12::varchar, $1::varchar, $11::bigint WHERE $12::varchar IS NOT NULL AND NOT $19::boolean
+         ON CONFLICT (customer_id, dedup_key) DO NOTHING
+         RETURNING fault_id
+       ), holder AS (
+         SELECT k.fault_id, k.fault_ttl FROM fault_open_keys k
+         WHERE k.customer_id = $2::varchar AND k.dedup_key = $12::varchar AND NOT $19::boolean AND NOT EXISTS (SELECT 1 FROM claim) AND k.fault_ttl > $18::bigint
        ), merged AS (
          UPDATE faults AS f SET ${MERGE_SET}
-         FROM claim c, (SELECT $10::timestamptz AS last_occurred_at, $6::varchar AS severity, $10::timestamptz AS updated_at) AS "EXCLUDED"
-         WHERE f.customer_id = $2::varchar AND f.id = c.fault_id AND f.ttl = c.fault_ttl AND c.fault_id <> $1::varchar
+         FROM holder h, (SELECT $10::timestamptz AS last_occurred_at, $6::varchar AS severity, $10::timestamptz AS updated_at) AS "EXCLUDED"
+         WHERE f.customer_id = $2::varchar AND f.id = h.fault_id AND f.ttl = h.fault_ttl AND f.status = 'unresolved'
          RETURNING ${FAULT_COLUMNS}, false AS inserted
        ), reported AS (
          INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, resource_ancestry_path,
                                   created_at, updated_at, resolved_at, ttl, dedup_key, occurrences, last_occurred_at, silenced)
          SELECT $1, $2::varchar, $3::varchar, $4, $5::varchar, 'unresolved', $6, $7, $8, $9, $10::timestamptz, $10, NULL, $11, $12, 1, $10, ${silenceMatch('$2', '$10', '$3', '$5', '$13')}
-         WHERE NOT EXISTS (SELECT 1 FROM claim WHERE fault_id <> $1::varchar)
+         WHERE $12::varchar IS NULL OR $19::boolean OR EXISTS (SELECT 1 FROM claim)
          RETURNING ${FAULT_COLUMNS}, true AS inserted
        ), segments AS (
          INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)
@@ -105,33 +141,15 @@ export class FaultReportRepository {
         fault.createdAt,
         fault.ttl,
         fault.dedupKey,
-        segments,
+        pathSegments(fault.resourceAncestryPath),
         correlation !== undefined,
         correlation?.ancestors ?? [],
         correlation?.since ?? fault.createdAt,
         correlation?.nowSeconds ?? 0,
         nowSeconds,
+        claimed,
       ],
     );
-    if (rows.length === 0) return { fault: await this.mergeIntoHolder(manager, fault), inserted: false };
-    const [row] = rows;
-    return { fault: this.mapper.toFault(row), inserted: row.inserted, ...(row.candidates !== null ? { candidates: toCandidates(row.candidates) } : {}) };
-  }
-
-  /**
-   * The merge of a report whose key's holder committed after the report's statement began (so that
-   * statement could not see it): the key's row is locked by this transaction, so the holder stays.
-   */
-  private async mergeIntoHolder(manager: EntityManager, report: FaultEntity): Promise<FaultEntity> {
-    const [rows]: [FaultRow[], number] = await manager.query(
-      `UPDATE faults AS f SET ${MERGE_SET}
-       FROM fault_open_keys k, (SELECT $3::timestamptz AS last_occurred_at, $4::varchar AS severity, $3::timestamptz AS updated_at) AS "EXCLUDED"
-       WHERE k.customer_id = $1 AND k.dedup_key = $2 AND f.customer_id = k.customer_id AND f.id = k.fault_id AND f.ttl = k.fault_ttl
-       RETURNING ${FAULT_COLUMNS}`,
-      [report.customerId, report.dedupKey, report.createdAt, report.severity],
-    );
-    if (rows.length !== 1) throw new Error(`the holder of dedup_key ${report.dedupKey} of tenant ${report.customerId} was not found`);
-    return this.mapper.toFault(rows[0]);
   }
 
   /** The tenant's newest fault with this key other than `exceptId`, locked: the reopen candidate. */
