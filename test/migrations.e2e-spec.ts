@@ -40,6 +40,7 @@ const PARTITIONED = [
   ['events', 'RANGE (created_at)'],
   ['fault_idempotency_keys', 'RANGE (created_at)'],
   ['fault_timeline', 'RANGE (fault_expires_at)'],
+  ['faults', 'RANGE (ttl)'],
   ['webhook_deliveries', 'RANGE (created_at)'],
 ];
 

@@ -40,8 +40,14 @@ describe('tenant-first keys', () => {
     expect(keys.find((k) => k.index === 'pk_webhook_deliveries')?.definition).toMatch(/\(customer_id, id, created_at\)/);
     expect(keys.find((k) => k.index === 'fault_timeline_pkey')?.definition).toMatch(/\(customer_id, fault_id, at, id, fault_expires_at\)/);
     expect(keys.find((k) => k.index === 'fault_idempotency_keys_pkey')?.definition).toMatch(/\(customer_id, key, created_at\)/);
-    const partitioned = await db.ds.query<Array<{ name: string }>>(`SELECT relname AS name FROM pg_class WHERE relkind = 'p' AND relname IN ('fault_timeline', 'fault_idempotency_keys') ORDER BY 1`);
-    expect(partitioned.map((t) => t.name)).toEqual(['fault_idempotency_keys', 'fault_timeline']);
+    expect(keys.find((k) => k.index === 'faults_pkey')?.definition).toMatch(/\(customer_id, id, ttl\)/);
+    // One open fault per (tenant, dedup_key): the unpartitioned open-keys table's key, tenant first.
+    expect(keys.find((k) => k.index === 'fault_open_keys_pkey')?.definition).toMatch(/\(customer_id, dedup_key\)/);
+    expect(keys.find((k) => k.index === 'faults_open_dedup_key_idx')).toBeUndefined();
+    const partitioned = await db.ds.query<Array<{ name: string }>>(
+      `SELECT relname AS name FROM pg_class WHERE relkind = 'p' AND relname IN ('faults', 'fault_timeline', 'fault_idempotency_keys', 'fault_open_keys') ORDER BY 1`,
+    );
+    expect(partitioned.map((t) => t.name)).toEqual(['fault_idempotency_keys', 'fault_timeline', 'faults']);
     expect(keys.find((k) => k.index === 'pk_vault_event')?.definition).toMatch(/\(customer_id, id, created_at\)/);
   });
 });
