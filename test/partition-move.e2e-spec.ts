@@ -5,12 +5,15 @@ import { MIGRATIONS } from '../src/database/migrations';
 import { PartitionEvents1796620000000 } from '../src/database/migrations/1796620000000-PartitionEvents';
 import { PartitionTimelineAndIdempotency1796700000000 } from '../src/database/migrations/1796700000000-PartitionTimelineAndIdempotency';
 import { PartitionVaultAudit1796710000000 } from '../src/database/migrations/1796710000000-PartitionVaultAudit';
+import { PartitionFaults1796750000000 } from '../src/database/migrations/1796750000000-PartitionFaults';
 import { nextPeriod, periodStart } from '../src/database/partitions/partition-period';
 import { listPartitions } from '../src/database/partitions/partition.repository';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { VaultConfig } from '../src/config/vault.config';
 import { JobQueue } from '../src/jobs/job-queue';
 import { PartitionMaintenance } from '../src/jobs/partition-maintenance';
+import { FaultPurgeRepository } from '../src/fault/core/fault-purge.repository';
+import { faultPartitions } from '../src/fault/core/fault-partitions';
 import { OFFBOARDING_STEPS, TenantOffboardingRepository } from '../src/tenants/tenant-offboarding.repository';
 import { VaultAuditRetention } from '../src/vault/audit/vault-audit-retention';
 import { FakeClock } from './support/fake-clock';
@@ -340,8 +343,154 @@ describe('moving the fault timeline and the idempotency keys onto partitions', (
     );
     expect(BigInt(next.id)).toBeGreaterThan(BigInt(next.max));
     expect(await scratch.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'fault_timeline'::regclass AND contype = 'f'`)).toEqual([]);
-    expect(await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'faults'::regclass AND NOT tgisinternal`)).toEqual([{ tgname: 'faults_ttl_moves_timeline' }]);
+    // (faults itself moved onto partitions by the later PartitionFaults, which keeps the ttl trigger and adds the open keys' one.)
+    expect(await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'faults'::regclass AND NOT tgisinternal AND tgparentid = 0 ORDER BY 1`)).toEqual([
+      { tgname: 'faults_open_keys' },
+      { tgname: 'faults_ttl_moves_timeline' },
+    ]);
     expect(await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
     expect(await scratch.query(`SELECT proname FROM pg_proc WHERE proname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
+  });
+});
+
+const MOVED_FAULTS = 3000;
+const fid = (n: number): string => `flt_${String(n).padStart(27, '0')}`;
+
+/**
+ * faults moves onto monthly partitions by its ttl: the move is killed midway, the previous release
+ * keeps reporting, resolving and deleting against the live table meanwhile (its unique open-key index
+ * and its cascades still there), and the rerun completes with every fault in its newest version, in
+ * the partition of its expiry month, fault_open_keys equal to the open faults' keys, and the foreign
+ * keys into faults gone with their children kept.
+ */
+describe('moving the faults onto partitions by their expiry', () => {
+  let scratch: ScratchDatabase;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('partfaults');
+    const ds: DataSource = createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env));
+    ds.setOptions({ migrations: MIGRATIONS.slice(0, MIGRATIONS.indexOf(PartitionFaults1796750000000)) });
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      // 3,000 faults of 10 tenants over the last 300 days (expiring over the next 4 to 14 months); every
+      // third one open with a key of its own, every fifth commented, each with one path segment.
+      await ds.query(
+        `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl, dedup_key)
+         SELECT 'flt_' || lpad(g::text, 27, '0'), 'cus_' || (g % 10), 'dev_' || g, 'm', 'wantunnel', CASE WHEN g % 3 = 0 THEN 'unresolved' ELSE 'resolved' END, 'HIGH', 'down',
+                now() - (g / 10) * interval '1 day', now() - (g / 10) * interval '1 day', extract(epoch FROM now() - (g / 10) * interval '1 day')::bigint + 425 * 86400,
+                'key-' || g
+         FROM generate_series(1, $1) g`,
+        [MOVED_FAULTS],
+      );
+      await ds.query(`INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at) SELECT gen_random_uuid(), id, customer_id, 'u', 'c', created_at FROM faults WHERE right(id, 1) IN ('0', '5')`);
+      await ds.query(`INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at) SELECT id, 'site_1', customer_id, created_at FROM faults`);
+    } finally {
+      await ds.destroy();
+    }
+  });
+  afterAll(() => scratch.drop());
+
+  const kind = async (table: string): Promise<string> => (await scratch.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = $1`, [table]))[0].relkind;
+  const count = async (sql: string): Promise<number> => (await scratch.query<{ n: number }>(`SELECT (${sql})::int AS n`))[0].n;
+
+  it('is killed midway, keeps the live table writable for the previous release, and completes on the rerun', async () => {
+    const env = { DATABASE_URL: scratch.url, PARTITION_MOVE_BATCH_SIZE: '500' };
+    const killed = await runScript('migration.ts', env, ['run'], /faults: 1500 rows copied/);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await kind('faults')).toBe('r');
+    const midway = await count(`SELECT count(*) FROM faults__partitioned`);
+    expect(midway).toBeGreaterThanOrEqual(1500);
+    expect(midway).toBeLessThan(MOVED_FAULTS);
+
+    // The previous release meanwhile: a repeat merged on the old unique open-key index (one copied, one not yet),
+    // a new fault with a new key, a resolve, a reopen, and a delete whose cascade takes its comment and segment.
+    const report = (id: string, customer: string, key: string): Promise<unknown> =>
+      scratch.query(
+        `INSERT INTO faults AS f (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl, dedup_key)
+         VALUES ($1, $2, 'dev_late', 'm', 'wantunnel', 'unresolved', 'HIGH', 'down', now(), now(), extract(epoch FROM now())::bigint + 425 * 86400, $3)
+         ON CONFLICT (customer_id, dedup_key) WHERE status = 'unresolved' AND dedup_key IS NOT NULL DO UPDATE SET occurrences = f.occurrences + 1`,
+        [id, customer, key],
+      );
+    await report('flt_late_repeat_1', 'cus_3', 'key-3');
+    await report('flt_late_repeat_2', 'cus_4', 'key-2994');
+    await report('flt_late_new', 'cus_1', 'key-late');
+    await scratch.query(`UPDATE faults SET status = 'resolved', resolved_at = now() WHERE id IN ($1, $2)`, [fid(6), fid(2997)]);
+    await scratch.query(`UPDATE faults SET status = 'unresolved', resolved_at = NULL WHERE id = $1`, [fid(2998)]);
+    await scratch.query(`DELETE FROM faults WHERE id IN ($1, $2)`, [fid(10), fid(2990)]);
+    const before = await scratch.query(`SELECT * FROM faults ORDER BY customer_id, id`);
+    const comments = await count(`SELECT count(*) FROM fault_comments`);
+    const segments = await count(`SELECT count(*) FROM fault_path_segments`);
+
+    const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      expect((await runMigrationsLocked(ds)).map((m) => m.name)).toEqual(['PartitionFaults1796750000000']);
+    } finally {
+      await ds.destroy();
+    }
+
+    expect(await kind('faults')).toBe('p');
+    expect(await count(`SELECT count(*) FROM faults_default`)).toBe(0);
+    // Every fault in its newest version, in the partition of its expiry month.
+    expect(await scratch.query(`SELECT * FROM faults ORDER BY customer_id, id`)).toEqual(before);
+    expect(before).toHaveLength(MOVED_FAULTS + 1 - 2);
+    expect(await count(`SELECT occurrences FROM faults WHERE id = '${fid(3)}'`)).toBe(2);
+    expect(await count(`SELECT occurrences FROM faults WHERE id = '${fid(2994)}'`)).toBe(2);
+    expect(await count(`SELECT count(*) FROM faults WHERE tableoid::regclass::text <> 'faults_p' || to_char(to_timestamp(ttl) AT TIME ZONE 'UTC', 'YYYYMM')`)).toBe(0);
+    // The open keys: exactly the unresolved faults' keys, each naming its fault and expiry.
+    expect(await scratch.query(`SELECT customer_id, dedup_key, fault_id, fault_ttl FROM fault_open_keys ORDER BY 1, 2`)).toEqual(
+      await scratch.query(`SELECT customer_id, dedup_key, id AS fault_id, ttl AS fault_ttl FROM faults WHERE status = 'unresolved' AND dedup_key IS NOT NULL ORDER BY 1, 2`),
+    );
+    expect(await count(`SELECT count(*) FROM fault_open_keys`)).toBe(MOVED_FAULTS / 3 - 2 + 1 + 1);
+    // The children stay; the foreign keys into faults are gone; the key carries the partition key.
+    expect(await count(`SELECT count(*) FROM fault_comments`)).toBe(comments);
+    expect(await count(`SELECT count(*) FROM fault_path_segments`)).toBe(segments);
+    expect(await scratch.query(`SELECT conname FROM pg_constraint WHERE confrelid = 'faults'::regclass`)).toEqual([]);
+    expect(await scratch.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'faults'::regclass AND contype = 'p'`)).toEqual([
+      { def: 'PRIMARY KEY (customer_id, id, ttl)' },
+    ]);
+    // The open-key rule now holds through fault_open_keys: a second open fault with a taken key is refused.
+    await expect(
+      scratch.query(
+        `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl, dedup_key)
+         VALUES ('flt_dup', 'cus_1', 'dev', 'm', 'wantunnel', 'unresolved', 'HIGH', 'down', now(), now(), extract(epoch FROM now())::bigint + 86400, 'key-late')`,
+      ),
+    ).rejects.toMatchObject({ code: '23505', constraint: 'fault_open_keys_pkey' });
+    expect(await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'faults\\_\\_%'`)).toEqual([]);
+    expect(await scratch.query(`SELECT proname FROM pg_proc WHERE proname = 'faults__mirror'`)).toEqual([]);
+  });
+
+  it('drops a month once it is over, with its faults\' comments, path segments and open keys', async () => {
+    const jobs = { register: () => undefined, schedule: () => undefined } as unknown as JobQueue;
+    const [{ ttl }] = await scratch.query<{ ttl: string }>(`SELECT min(ttl)::text AS ttl FROM faults`);
+    const month = periodStart(new Date(Number(ttl) * 1000), 'month');
+    const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      // The month is over: every fault in it has expired.
+      const maintenance = new PartitionMaintenance(ds, jobs, new FakeClock(nextPeriod(month, 'month')));
+      const purge = new FaultPurgeRepository(ds);
+      maintenance.register(
+        faultPartitions(425, async (partition, start, end) => {
+          for (let after: [string, string] | null = null; ; ) if ((after = await purge.deleteChildrenBatch(partition, after, 100)) === null) break;
+          await purge.deleteOpenKeys(start.getTime() / 1000, end.getTime() / 1000);
+        }),
+      );
+      const partition = `faults_p${month.toISOString().slice(0, 7).replace('-', '')}`;
+      const faults = await count(`SELECT count(*) FROM ${partition}`);
+      expect(faults).toBeGreaterThan(100);
+      expect(await count(`SELECT count(*) FROM fault_open_keys WHERE fault_id IN (SELECT id FROM ${partition})`)).toBeGreaterThan(0);
+      const total = await count(`SELECT count(*) FROM faults`);
+      const segments = await count(`SELECT count(*) FROM fault_path_segments`);
+      const run = await maintenance.run();
+      expect(run.dropped).toEqual([partition]);
+      expect(await count(`SELECT count(*) FROM faults`)).toBe(total - faults);
+      expect(await count(`SELECT count(*) FROM fault_path_segments`)).toBe(segments - faults);
+      for (const child of ['fault_comments', 'fault_path_segments']) {
+        expect(await count(`SELECT count(*) FROM ${child} c WHERE NOT EXISTS (SELECT 1 FROM faults f WHERE f.customer_id = c.customer_id AND f.id = c.fault_id)`)).toBe(0);
+      }
+      expect(await count(`SELECT count(*) FROM fault_open_keys k WHERE NOT EXISTS (SELECT 1 FROM faults f WHERE f.customer_id = k.customer_id AND f.id = k.fault_id)`)).toBe(0);
+    } finally {
+      await ds.destroy();
+    }
   });
 });
