@@ -431,6 +431,25 @@ describe('Faults API', () => {
       expect(await count('fault_path_segments')).toBe(0);
     });
 
+    it('gives the key of an expired open fault to the next report, which creates a fault (as once the purge had deleted it)', async () => {
+      const keyTenant = newTenant();
+      const tk = userTokenIssuedAt(keyTenant, Math.floor(Date.now() / 1000) - 60 * 86_400);
+      const start = clock.now().getTime();
+      clock.current = new Date(start - 31 * 86_400_000);
+      const expired = await create(validBody({ dedup_key: 'wan1:expired' }), tk);
+      expect(expired.status).toBe(201);
+      clock.current = new Date(start);
+      const reports = await Promise.all(Array.from({ length: 10 }, () => create(validBody({ dedup_key: 'wan1:expired' }), tk)));
+      expect(reports.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+      const ids = new Set(reports.map((r) => r.body.id));
+      expect(ids.size).toBe(1);
+      expect(ids.has(expired.body.id)).toBe(false);
+      expect(reports.find((r) => r.status === 201)!.body.occurrences).toBe(1);
+      const db = t.app.get(DataSource);
+      expect(await db.query(`SELECT fault_id FROM fault_open_keys WHERE customer_id = $1`, [keyTenant])).toEqual([{ fault_id: [...ids][0] }]);
+      expect((await t.request('GET', `/fault/${[...ids][0]}`, { token: tk })).body.occurrences).toBe(10);
+    });
+
     it('runs as the partition-maintenance job of the job queue (hourly); the fault-purge job stays for dashboard tokens', async () => {
       const purgeTenant = newTenant();
       const tk = userTokenIssuedAt(purgeTenant, Math.floor(Date.now() / 1000) - 430 * 86_400);
