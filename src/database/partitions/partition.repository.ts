@@ -14,7 +14,8 @@ export async function rowsOf<T>(sql: Sql, text: string, parameters?: unknown[]):
 /** Waits at most this long for the parent's lock (a long reader): the job tries again in the next slot. */
 const LOCK_TIMEOUT = '3s';
 
-const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+/** A quoted SQL identifier (a table or partition name built at run time). */
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const literal = (at: Date, keyType: PartitionKeyType): string => (keyType === 'epoch-seconds' ? String(keyValue(at, keyType)) : `'${at.toISOString()}'`);
 
 /** The period partitions of `table` (the default partition left out), oldest first. */
@@ -32,7 +33,7 @@ export async function listPartitions(sql: Sql, table: string): Promise<Array<{ n
 
 /** Creates the default partition of `table` when it has none. */
 export async function ensureDefaultPartition(sql: Sql, table: string): Promise<void> {
-  await sql.query(`CREATE TABLE IF NOT EXISTS ${ident(defaultPartitionName(table))} PARTITION OF ${ident(table)} DEFAULT`);
+  await sql.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(defaultPartitionName(table))} PARTITION OF ${quoteIdent(table)} DEFAULT`);
 }
 
 /**
@@ -50,16 +51,16 @@ export async function createPartitionIn(
 ): Promise<string> {
   const name = partitionName(table, start, interval);
   const end = nextPeriod(start, interval);
-  const fallback = ident(defaultPartitionName(table));
-  const range = `${ident(column)} >= ${literal(start, keyType)} AND ${ident(column)} < ${literal(end, keyType)}`;
+  const fallback = quoteIdent(defaultPartitionName(table));
+  const range = `${quoteIdent(column)} >= ${literal(start, keyType)} AND ${quoteIdent(column)} < ${literal(end, keyType)}`;
   const parked = await rowsOf<{ n: number }>(sql, `SELECT count(*)::int AS n FROM ${fallback} WHERE ${range}`);
-  const stash = ident(`${name}_stash`);
+  const stash = quoteIdent(`${name}_stash`);
   if (parked[0].n > 0) {
     await sql.query(`CREATE TEMP TABLE ${stash} ON COMMIT DROP AS SELECT * FROM ${fallback} WHERE ${range}`);
     await sql.query(`DELETE FROM ${fallback} WHERE ${range}`);
   }
-  await sql.query(`CREATE TABLE IF NOT EXISTS ${ident(name)} PARTITION OF ${ident(table)} FOR VALUES FROM (${literal(start, keyType)}) TO (${literal(end, keyType)})`);
-  if (parked[0].n > 0) await sql.query(`INSERT INTO ${ident(table)} OVERRIDING SYSTEM VALUE SELECT * FROM ${stash}`);
+  await sql.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(name)} PARTITION OF ${quoteIdent(table)} FOR VALUES FROM (${literal(start, keyType)}) TO (${literal(end, keyType)})`);
+  if (parked[0].n > 0) await sql.query(`INSERT INTO ${quoteIdent(table)} OVERRIDING SYSTEM VALUE SELECT * FROM ${stash}`);
   return name;
 }
 
@@ -94,16 +95,16 @@ export class PartitionRepository {
   async drop(table: string, name: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-      await m.query(`ALTER TABLE ${ident(table)} DETACH PARTITION ${ident(name)}`);
-      await m.query(`DROP TABLE ${ident(name)}`);
+      await m.query(`ALTER TABLE ${quoteIdent(table)} DETACH PARTITION ${quoteIdent(name)}`);
+      await m.query(`DROP TABLE ${quoteIdent(name)}`);
     });
   }
 
   /** Deletes up to `batch` rows older than `before` from the default partition (rows no period partition took). */
   async deleteFromDefault(table: string, column: string, before: Date, batch: number, keyType: PartitionKeyType = 'timestamptz'): Promise<number> {
-    const fallback = ident(defaultPartitionName(table));
+    const fallback = quoteIdent(defaultPartitionName(table));
     const result: [unknown[], number] = await this.dataSource.query(
-      `DELETE FROM ${fallback} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${fallback} WHERE ${ident(column)} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      `DELETE FROM ${fallback} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${fallback} WHERE ${quoteIdent(column)} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
       [keyValue(before, keyType), batch],
     );
     return result[1];

@@ -12,13 +12,21 @@ import { PartitionedTable } from '../../jobs/partition-maintenance';
  * open keys). Partitions are made a retention's worth of months ahead, so a new fault's month exists:
  * about 18 partitions live at the default 425 days (17 ahead and the current one), plus the default.
  */
+/**
+ * Months of partitions kept made ahead for tables partitioned by a fault's expiry (faults, and the
+ * timeline by its fault's): a fault created now expires retentionDays from now, so that month must exist.
+ */
+export function expiryMonthsAhead(retentionDays: number): number {
+  return Math.ceil(retentionDays / 28) + 1;
+}
+
 export function faultPartitions(retentionDays: number, beforeDrop: NonNullable<PartitionedTable['beforeDrop']>): PartitionedTable {
   return {
     table: 'faults',
     column: 'ttl',
     keyType: 'epoch-seconds',
     interval: 'month',
-    ahead: Math.ceil(retentionDays / 28) + 1,
+    ahead: expiryMonthsAhead(retentionDays),
     retainMs: () => 0,
     beforeDrop,
   };

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { rowsOf } from '../../database/partitions/partition.repository';
-
-const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+import { quoteIdent, rowsOf } from '../../database/partitions/partition.repository';
 
 /**
  * What retention deletes row by row around the partition drop of `faults` (the faults themselves go
@@ -23,7 +21,7 @@ export class FaultPurgeRepository {
     const from = after === null ? '' : `WHERE (customer_id, id) > ($2::varchar, $3::varchar)`;
     const rows = await rowsOf<{ customer_id: string | null; id: string | null }>(
       this.dataSource,
-      `WITH batch AS (SELECT customer_id, id FROM ${ident(partition)} ${from} ORDER BY customer_id, id LIMIT $1),
+      `WITH batch AS (SELECT customer_id, id FROM ${quoteIdent(partition)} ${from} ORDER BY customer_id, id LIMIT $1),
             comments AS (DELETE FROM fault_comments c USING batch b WHERE c.customer_id = b.customer_id AND c.fault_id = b.id),
             segments AS (DELETE FROM fault_path_segments s USING batch b WHERE s.customer_id = b.customer_id AND s.fault_id = b.id)
        SELECT customer_id, id FROM batch ORDER BY customer_id DESC, id DESC LIMIT 1`,

@@ -1,4 +1,5 @@
 import { PartitionedTable } from '../../jobs/partition-maintenance';
+import { expiryMonthsAhead } from '../core/fault-partitions';
 
 /**
  * How fault_timeline is partitioned and when a partition may go. The rule: "a timeline lives as long
@@ -21,8 +22,7 @@ export function timelinePartitions(retentionDays: number): PartitionedTable {
     table: 'fault_timeline',
     column: 'fault_expires_at',
     interval: 'month',
-    // A fault created now expires retentionDays from now: its month's partition must exist already.
-    ahead: Math.ceil(retentionDays / 28) + 1,
+    ahead: expiryMonthsAhead(retentionDays),
     retainMs: () => 0,
   };
 }
