@@ -1,5 +1,6 @@
 import { QueryRunner } from 'typeorm';
 import { ensureIndexConcurrently } from './concurrent-index';
+import { inShortLockTransaction } from './short-lock';
 
 /**
  * A foreign key into the table whose key moves: `table.column` references the parent's id alone
@@ -88,25 +89,10 @@ async function primaryKeyColumns(queryRunner: QueryRunner, table: string, constr
 }
 
 /** One DDL statement in a transaction of its own that waits at most LOCK_TIMEOUT for its lock; retried when it did not get it. */
-async function withShortLock(queryRunner: QueryRunner, statement: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await queryRunner.query('BEGIN');
-    try {
-      await queryRunner.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-      await queryRunner.query(statement);
-      await queryRunner.query('COMMIT');
-      return;
-    } catch (error) {
-      await queryRunner.query('ROLLBACK');
-      if (!isLockTimeout(error) || attempt >= LOCK_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-}
-
-function isLockTimeout(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (error as { code?: string }).code;
-  return code === '55P03';
+function withShortLock(queryRunner: QueryRunner, statement: string): Promise<void> {
+  return inShortLockTransaction(queryRunner, { lockTimeout: LOCK_TIMEOUT, attempts: LOCK_ATTEMPTS, pauseMs: 1000 }, async () => {
+    await queryRunner.query(statement);
+  });
 }
 
 function quoted(columns: string[]): string {

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
 import { PartitionInterval, PartitionKeyType, periodsBetween, nextPeriod } from './partition-period';
-import { Sql, createPartitionIn, rowsOf } from './partition.repository';
+import { inShortLockTransaction, inTransaction } from '../short-lock';
+import { Sql, createPartitionIn, quoteIdent as q, rowsOf } from './partition.repository';
 
 /** How one table moves onto declarative range partitions by time. */
 export interface PartitionMove {
@@ -35,7 +36,6 @@ export interface PartitionMove {
   afterBatch?: (copied: number) => void;
 }
 
-const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const shadowOf = (table: string): string => `${table}__partitioned`;
 const LOCK_TIMEOUT = '5s';
 const SWAP_ATTEMPTS = 20;
@@ -97,8 +97,7 @@ async function installMirror(runner: QueryRunner, move: PartitionMove, shadow: s
       RETURN NULL;
     END $fn$`);
   // CREATE TRIGGER waits for the writes in flight: every later write fires it, every earlier one is seen by the copy.
-  await inTransaction(runner, async () => {
-    await runner.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+  await inShortLockTransaction(runner, { lockTimeout: LOCK_TIMEOUT, attempts: 1, pauseMs: 0 }, async () => {
     await runner.query(`DROP TRIGGER IF EXISTS ${q(`${move.table}__mirror`)} ON ${q(move.table)}`);
     await runner.query(`CREATE TRIGGER ${q(`${move.table}__mirror`)} AFTER INSERT OR UPDATE OR DELETE ON ${q(move.table)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
   });
@@ -138,29 +137,21 @@ async function readPosition(runner: QueryRunner, shadow: string): Promise<unknow
 
 async function swap(runner: QueryRunner, move: PartitionMove, shadow: string): Promise<void> {
   const { table } = move;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await inTransaction(runner, async () => {
-        await runner.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-        await runner.query(`LOCK TABLE ${q(table)} IN ACCESS EXCLUSIVE MODE`);
-        for (const statement of move.beforeSwap ?? []) await runner.query(statement);
-        // Rows past the last batch (normally none: the trigger mirrored every write since it exists).
-        await runner.query(`INSERT INTO ${q(shadow)} OVERRIDING SYSTEM VALUE SELECT * FROM ${q(table)} ON CONFLICT DO NOTHING`);
-        await handOverSequences(runner, table, shadow);
-        await runner.query(`DROP TABLE ${q(table)}`);
-        await runner.query(`DROP FUNCTION IF EXISTS ${q(`${table}__mirror`)}()`);
-        await runner.query(`ALTER TABLE ${q(shadow)} RENAME TO ${q(table)}`);
-        await renameOwnSequences(runner, table, shadow);
-        await runner.query(`COMMENT ON TABLE ${q(table)} IS NULL`);
-        await runner.query(`ALTER TABLE ${q(table)} RENAME CONSTRAINT ${q(`${move.primaryKey.name}__twin`)} TO ${q(move.primaryKey.name)}`);
-        for (const index of move.indexes) await runner.query(`ALTER INDEX ${q(`${index.name}__twin`)} RENAME TO ${q(index.name)}`);
-        for (const statement of move.afterSwap ?? []) await runner.query(statement);
-      });
-      return;
-    } catch (error) {
-      if (attempt >= SWAP_ATTEMPTS || (error as { code?: string }).code !== '55P03') throw error;
-    }
-  }
+  await inShortLockTransaction(runner, { lockTimeout: LOCK_TIMEOUT, attempts: SWAP_ATTEMPTS, pauseMs: 0 }, async () => {
+    await runner.query(`LOCK TABLE ${q(table)} IN ACCESS EXCLUSIVE MODE`);
+    for (const statement of move.beforeSwap ?? []) await runner.query(statement);
+    // Rows past the last batch (normally none: the trigger mirrored every write since it exists).
+    await runner.query(`INSERT INTO ${q(shadow)} OVERRIDING SYSTEM VALUE SELECT * FROM ${q(table)} ON CONFLICT DO NOTHING`);
+    await handOverSequences(runner, table, shadow);
+    await runner.query(`DROP TABLE ${q(table)}`);
+    await runner.query(`DROP FUNCTION IF EXISTS ${q(`${table}__mirror`)}()`);
+    await runner.query(`ALTER TABLE ${q(shadow)} RENAME TO ${q(table)}`);
+    await renameOwnSequences(runner, table, shadow);
+    await runner.query(`COMMENT ON TABLE ${q(table)} IS NULL`);
+    await runner.query(`ALTER TABLE ${q(table)} RENAME CONSTRAINT ${q(`${move.primaryKey.name}__twin`)} TO ${q(move.primaryKey.name)}`);
+    for (const index of move.indexes) await runner.query(`ALTER INDEX ${q(`${index.name}__twin`)} RENAME TO ${q(index.name)}`);
+    for (const statement of move.afterSwap ?? []) await runner.query(statement);
+  });
 }
 
 /**
@@ -195,17 +186,6 @@ async function renameOwnSequences(runner: QueryRunner, table: string, from: stri
     [table, `${from}_`],
   );
   for (const s of owned) await runner.query(`ALTER SEQUENCE ${q(s.seq)} RENAME TO ${q(table + s.seq.slice(from.length))}`);
-}
-
-async function inTransaction(runner: QueryRunner, work: () => Promise<void>): Promise<void> {
-  await runner.query('BEGIN');
-  try {
-    await work();
-    await runner.query('COMMIT');
-  } catch (error) {
-    await runner.query('ROLLBACK');
-    throw error;
-  }
 }
 
 function quoteLiteral(text: string): string {
