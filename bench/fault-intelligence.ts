@@ -3,7 +3,7 @@
  * or DATABASE_URL):
  *
  *   npm run seed -- --customer cus_bench --faults 1000000
- *   npm run bench:intelligence [-- --customer cus_bench --rounds 7 --reports 400 --only analytics|correlation]
+ *   npm run bench:intelligence [-- --customer cus_bench --rounds 7 --reports 400 --only analytics|correlation|export]
  *
  * 1. Analytics: GET /fault/analytics's statement for a 92-day window ending now, each group_by,
  *    median and max of `rounds` runs (goal ≤ 500 ms at 1 M faults of one tenant), with the database
@@ -13,6 +13,7 @@
  *    the correlation step a pass-through), so both see the same database state and load (goal ≤ 10 % slower).
  * 3. Export: the heap while a CSV export of the tenant is read slowly (goal: flat).
  */
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
@@ -69,9 +70,18 @@ async function analytics(ds: DataSource, customer: string, rounds: number): Prom
   }
 }
 
-async function correlationCost(url: string, customer: string, reports: number): Promise<void> {
+/** The service's application context on `url` (no HTTP), closed after `use`. */
+async function withApp(url: string, use: (app: INestApplicationContext) => Promise<void>): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule.register({ databaseUrl: url }), { logger: ['error'] });
   try {
+    await use(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function correlationCost(url: string, customer: string, reports: number): Promise<void> {
+  await withApp(url, async (app) => {
     const faults = app.get(FaultService);
     const correlation = app.get(FaultCorrelationService);
     // Off: no candidates read with the report's insert (inputs undefined) and no correlation step.
@@ -102,7 +112,11 @@ async function correlationCost(url: string, customer: string, reports: number): 
     const on = median(times.on);
     const off = median(times.off);
     console.log(`report with a path: ${times.on.length} with correlation median ${on.toFixed(2)} ms, ${times.off.length} without ${off.toFixed(2)} ms: ${(((on - off) / off) * 100).toFixed(1)} % slower`);
+  });
+}
 
+async function exportHeap(url: string, customer: string): Promise<void> {
+  await withApp(url, async (app) => {
     const exporter = app.get(FaultExportService);
     const heap: number[] = [];
     let bytes = 0;
@@ -118,17 +132,17 @@ async function correlationCost(url: string, customer: string, reports: number): 
     await pipeline(exporter.export(customer, {}, CSV), slow);
     const mb = (x: number): string => (x / 1048576).toFixed(0);
     console.log(`export: ${(bytes / 1048576).toFixed(0)} MB of CSV in ${((Date.now() - started) / 1000).toFixed(1)} s; heap ${heap.map(mb).join(' → ')} MB`);
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 runCli('bench:intelligence', async () => {
   const { values } = parseArgs({ options: { customer: { type: 'string', default: 'cus_bench' }, rounds: { type: 'string', default: '7' }, reports: { type: 'string', default: '400' }, only: { type: 'string' } } });
   const only = values.only;
-  if (only !== undefined && !['analytics', 'correlation'].includes(only)) throw new Error('--only takes analytics or correlation (which runs the export too)');
+  if (only !== undefined && !['analytics', 'correlation', 'export'].includes(only)) throw new Error('--only takes analytics, correlation or export');
   await withDataSource(ENTITIES, async (ds) => {
-    if (only !== 'correlation') await analytics(ds, values.customer, Number(values.rounds));
-    if (only !== 'analytics') await correlationCost((ds.options as { url: string }).url, values.customer, Number(values.reports));
+    const url = (ds.options as { url: string }).url;
+    if (only === undefined || only === 'analytics') await analytics(ds, values.customer, Number(values.rounds));
+    if (only === undefined || only === 'correlation') await correlationCost(url, values.customer, Number(values.reports));
+    if (only === undefined || only === 'export') await exportHeap(url, values.customer);
   });
 });

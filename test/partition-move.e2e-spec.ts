@@ -343,9 +343,12 @@ describe('moving the fault timeline and the idempotency keys onto partitions', (
     );
     expect(BigInt(next.id)).toBeGreaterThan(BigInt(next.max));
     expect(await scratch.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'fault_timeline'::regclass AND contype = 'f'`)).toEqual([]);
-    // (faults itself moved onto partitions by the later PartitionFaults, which keeps the ttl trigger and adds the open keys' one.)
+    // (faults itself moved onto partitions by the later PartitionFaults, which keeps the ttl trigger and adds the open keys' one; CorrelationOpenFaults adds the open faults' three.)
     expect(await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'faults'::regclass AND NOT tgisinternal AND tgparentid = 0 ORDER BY 1`)).toEqual([
       { tgname: 'faults_open_keys' },
+      { tgname: 'faults_open_resources_delete' },
+      { tgname: 'faults_open_resources_insert' },
+      { tgname: 'faults_open_resources_update' },
       { tgname: 'faults_ttl_moves_timeline' },
     ]);
     expect(await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
@@ -424,12 +427,16 @@ describe('moving the faults onto partitions by their expiry', () => {
 
     const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
     try {
-      expect((await runMigrationsLocked(ds)).map((m) => m.name)).toEqual(['PartitionFaults1796750000000']);
+      expect((await runMigrationsLocked(ds)).map((m) => m.name)).toEqual(['PartitionFaults1796750000000', 'CorrelationOpenFaults1796760000000']);
     } finally {
       await ds.destroy();
     }
 
     expect(await kind('faults')).toBe('p');
+    // The later CorrelationOpenFaults found the moved faults: every unresolved one, and only those.
+    expect(await scratch.query(`SELECT customer_id, fault_id AS id FROM fault_open_resources ORDER BY 1, 2`)).toEqual(
+      await scratch.query(`SELECT customer_id, id FROM faults WHERE status = 'unresolved' ORDER BY 1, 2`),
+    );
     expect(await count(`SELECT count(*) FROM faults_default`)).toBe(0);
     // Every fault in its newest version, in the partition of its expiry month.
     expect(await scratch.query(`SELECT * FROM faults ORDER BY customer_id, id`)).toEqual(before);
@@ -460,7 +467,7 @@ describe('moving the faults onto partitions by their expiry', () => {
     expect(await scratch.query(`SELECT proname FROM pg_proc WHERE proname = 'faults__mirror'`)).toEqual([]);
   });
 
-  it('drops a month once it is over, with its faults\' comments, path segments and open keys', async () => {
+  it('drops a month once it is over, with its faults\' comments, path segments, open keys and open-fault rows', async () => {
     const jobs = { register: () => undefined, schedule: () => undefined } as unknown as JobQueue;
     const [{ ttl }] = await scratch.query<{ ttl: string }>(`SELECT min(ttl)::text AS ttl FROM faults`);
     const month = periodStart(new Date(Number(ttl) * 1000), 'month');
@@ -472,13 +479,13 @@ describe('moving the faults onto partitions by their expiry', () => {
       maintenance.register(
         faultPartitions(425, async (partition, start, end) => {
           for (let after: [string, string] | null = null; ; ) if ((after = await purge.deleteChildrenBatch(partition, after, 100)) === null) break;
-          await purge.deleteOpenKeys(start.getTime() / 1000, end.getTime() / 1000);
+          await purge.deleteOpenRows(start.getTime() / 1000, end.getTime() / 1000);
         }),
       );
       const partition = `faults_p${month.toISOString().slice(0, 7).replace('-', '')}`;
       const faults = await count(`SELECT count(*) FROM ${partition}`);
       expect(faults).toBeGreaterThan(100);
-      expect(await count(`SELECT count(*) FROM fault_open_keys WHERE fault_id IN (SELECT id FROM ${partition})`)).toBeGreaterThan(0);
+      for (const open of ['fault_open_keys', 'fault_open_resources']) expect(await count(`SELECT count(*) FROM ${open} WHERE fault_id IN (SELECT id FROM ${partition})`)).toBeGreaterThan(0);
       const total = await count(`SELECT count(*) FROM faults`);
       const segments = await count(`SELECT count(*) FROM fault_path_segments`);
       const run = await maintenance.run();
@@ -488,7 +495,9 @@ describe('moving the faults onto partitions by their expiry', () => {
       for (const child of ['fault_comments', 'fault_path_segments']) {
         expect(await count(`SELECT count(*) FROM ${child} c WHERE NOT EXISTS (SELECT 1 FROM faults f WHERE f.customer_id = c.customer_id AND f.id = c.fault_id)`)).toBe(0);
       }
-      expect(await count(`SELECT count(*) FROM fault_open_keys k WHERE NOT EXISTS (SELECT 1 FROM faults f WHERE f.customer_id = k.customer_id AND f.id = k.fault_id)`)).toBe(0);
+      for (const open of ['fault_open_keys', 'fault_open_resources']) {
+        expect(await count(`SELECT count(*) FROM ${open} k WHERE NOT EXISTS (SELECT 1 FROM faults f WHERE f.customer_id = k.customer_id AND f.id = k.fault_id)`)).toBe(0);
+      }
     } finally {
       await ds.destroy();
     }

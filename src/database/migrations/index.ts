@@ -11,6 +11,7 @@ import { PartitionVaultAudit1796710000000 } from './1796710000000-PartitionVault
 import { FaultsTenantFirstKey1796730000000 } from './1796730000000-FaultsTenantFirstKey';
 import { VaultItemsTenantFirstKey1796740000000 } from './1796740000000-VaultItemsTenantFirstKey';
 import { PartitionFaults1796750000000 } from './1796750000000-PartitionFaults';
+import { CorrelationOpenFaults1796760000000 } from './1796760000000-CorrelationOpenFaults';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -51,4 +52,5 @@ export const MIGRATIONS: Function[] = [
   FaultsTenantFirstKey1796730000000,
   VaultItemsTenantFirstKey1796740000000,
   PartitionFaults1796750000000,
+  CorrelationOpenFaults1796760000000,
 ];

@@ -6,7 +6,7 @@ import { quoteIdent, rowsOf } from '../../database/partitions/partition.reposito
  * What retention deletes row by row around the partition drop of `faults` (the faults themselves go
  * with their partition): the comments and path segments of a partition's faults (they have no
  * partitions of their own, and no foreign key cascades into the partitioned faults), and the open
- * keys of its faults. Every tenant at once: the statements not scoped to a tenant.
+ * keys and open-fault rows of its faults. Every tenant at once: the statements not scoped to a tenant.
  */
 @Injectable()
 export class FaultPurgeRepository {
@@ -30,8 +30,13 @@ export class FaultPurgeRepository {
     return rows.length === 0 || rows[0].customer_id === null ? null : [rows[0].customer_id, rows[0].id as string];
   }
 
-  /** Deletes the open keys held by faults expiring in [start, end) (those of a partition about to be dropped). */
-  async deleteOpenKeys(startSeconds: number, endSeconds: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM fault_open_keys WHERE fault_ttl >= $1 AND fault_ttl < $2`, [startSeconds, endSeconds]);
+  /**
+   * Deletes the rows of open faults expiring in [start, end) (those of a partition about to be
+   * dropped, whose drop fires no trigger): their open keys and their entries in fault_open_resources.
+   */
+  async deleteOpenRows(startSeconds: number, endSeconds: number): Promise<void> {
+    for (const table of ['fault_open_keys', 'fault_open_resources']) {
+      await this.dataSource.query(`DELETE FROM ${table} WHERE fault_ttl >= $1 AND fault_ttl < $2`, [startSeconds, endSeconds]);
+    }
   }
 }

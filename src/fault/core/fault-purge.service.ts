@@ -78,7 +78,7 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   /**
    * Before an expired faults partition is dropped: the comments and path segments of its faults, in
    * batches walking its key (rerun whole after an interruption: the deletes are idempotent), then the
-   * open keys its faults held. Row by row, unlike the faults themselves: those tables are not
+   * open keys and open-fault rows its faults held. Row by row, unlike the faults themselves: those tables are not
    * partitioned (docs/scaling.md).
    */
   private async beforeFaultsDrop(partition: string, start: Date, end: Date): Promise<void> {
@@ -87,7 +87,7 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
       after = await this.faults.deleteChildrenBatch(partition, after, batch);
       if (after === null) break;
     }
-    await this.faults.deleteOpenKeys(Math.floor(start.getTime() / 1000), Math.floor(end.getTime() / 1000));
+    await this.faults.deleteOpenRows(Math.floor(start.getTime() / 1000), Math.floor(end.getTime() / 1000));
   }
 
   /** Runs `deleteBatch` until a batch comes back short, the run's batch budget is spent, or shutdown begins. */

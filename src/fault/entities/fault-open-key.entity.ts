@@ -1,7 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './bigint-number';
 
-/** bigint columns come back from pg as strings; ttls stay numbers in the code. */
-const bigintNumber = { to: (v: number): number => v, from: (v: string | null): number | null => (v === null ? null : Number(v)) };
 
 /**
  * The dedup_key of each unresolved fault, one row per (tenant, key): the guarantee "one open fault per

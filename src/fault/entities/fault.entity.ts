@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './bigint-number';
 
 export const FAULT_SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'WARNING'] as const;
 export type FaultSeverity = (typeof FAULT_SEVERITIES)[number];
@@ -7,8 +8,6 @@ export const SEVERITY_RANK: Readonly<Record<FaultSeverity, number>> = { LOW: 0, 
 export const FAULT_STATUSES = ['unresolved', 'resolved'] as const;
 export type FaultStatus = (typeof FAULT_STATUSES)[number];
 
-/** bigint columns come back from pg as strings; ttl stays a number in the code. */
-const bigintNumber = { to: (v: number): number => v, from: (v: string | null): number | null => (v === null ? null : Number(v)) };
 
 /**
  * One reported fault, in monthly partitions by its expiry (`ttl`; docs/scaling.md). Every list index starts with customer_id and ends with
