@@ -12,6 +12,7 @@ import { FaultsTenantFirstKey1796730000000 } from './1796730000000-FaultsTenantF
 import { VaultItemsTenantFirstKey1796740000000 } from './1796740000000-VaultItemsTenantFirstKey';
 import { PartitionFaults1796750000000 } from './1796750000000-PartitionFaults';
 import { CorrelationOpenFaults1796760000000 } from './1796760000000-CorrelationOpenFaults';
+import { PartitionFaultChildren1796770000000 } from './1796770000000-PartitionFaultChildren';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -53,4 +54,5 @@ export const MIGRATIONS: Function[] = [
   VaultItemsTenantFirstKey1796740000000,
   PartitionFaults1796750000000,
   CorrelationOpenFaults1796760000000,
+  PartitionFaultChildren1796770000000,
 ];
