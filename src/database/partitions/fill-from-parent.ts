@@ -74,8 +74,8 @@ async function fillInBatches(runner: QueryRunner, fill: ParentColumnFill): Promi
   let filled = 0;
   let orphans = 0;
   for (;;) {
-    const after = position === null ? '' : `WHERE (${keys}) > (${fill.key.map((_, i) => `$${i + 2}`).join(', ')})`;
-    const [batch]: Array<{ n: number; filled: number; orphans: number; position: unknown[] | null }> = await rowsOf(
+    const after: string = position === null ? '' : `WHERE (${keys}) > (${fill.key.map((_, i) => `$${i + 2}`).join(', ')})`;
+    const rows: Array<{ n: number; filled: number; orphans: number; position: unknown[] | null }> = await rowsOf(
       runner,
       `WITH batch AS (SELECT ${keys} FROM ${q(table)} ${after} ORDER BY ${keys} LIMIT $1),
             filled AS (UPDATE ${q(table)} t SET ${q(column)} = ${parent.value} FROM batch b, ${q(parent.table)} p
@@ -87,6 +87,7 @@ async function fillInBatches(runner: QueryRunner, fill: ParentColumnFill): Promi
               (SELECT json_build_array(${keys}) FROM last) AS position`,
       [batchSize, ...(position ?? [])],
     );
+    const batch = rows[0];
     if (batch.n === 0) break;
     position = batch.position;
     filled += batch.filled;
