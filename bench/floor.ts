@@ -148,7 +148,7 @@ const fault = (r: FaultRow, comments: CommentRow[]): object => ({
 /** The page's faults with their comments (the second query every fault read makes). */
 async function withComments(customerId: string, rows: FaultRow[]): Promise<object[]> {
   const byFault = new Map<string, CommentRow[]>(rows.map((r) => [r.id, []]));
-  if (rows.length > 0) for (const c of await query<CommentRow>(FAULT_COMMENTS_SQL, [customerId, rows.map((r) => r.id)])) byFault.get(c.fault_id)?.push(c);
+  if (rows.length > 0) for (const c of await query<CommentRow>(FAULT_COMMENTS_SQL, [customerId, rows.map((r) => r.id), [...new Set(rows.map((r) => r.ttl))]])) byFault.get(c.fault_id)?.push(c);
   return rows.map((r) => fault(r, byFault.get(r.id) ?? []));
 }
 

@@ -38,7 +38,9 @@ async function eventsAsDeclared(ds: DataSource): Promise<void> {
  */
 const PARTITIONED = [
   ['events', 'RANGE (created_at)'],
+  ['fault_comments', 'RANGE (fault_ttl)'],
   ['fault_idempotency_keys', 'RANGE (created_at)'],
+  ['fault_path_segments', 'RANGE (fault_ttl)'],
   ['fault_timeline', 'RANGE (fault_expires_at)'],
   ['faults', 'RANGE (ttl)'],
   ['webhook_deliveries', 'RANGE (created_at)'],

@@ -1,6 +1,7 @@
 import { QueryRunner } from 'typeorm';
 import { FaultsTenantFirstKey1796730000000 } from '../src/database/migrations/1796730000000-FaultsTenantFirstKey';
 import { PartitionFaults1796750000000 } from '../src/database/migrations/1796750000000-PartitionFaults';
+import { PartitionFaultChildren1796770000000 } from '../src/database/migrations/1796770000000-PartitionFaultChildren';
 import { VaultItemsTenantFirstKey1796740000000 } from '../src/database/migrations/1796740000000-VaultItemsTenantFirstKey';
 import { migratedScratchDatabase } from './support/migrated-database';
 
@@ -52,8 +53,10 @@ describe('tenant-first keys of referenced tables: moved online, finished by a re
   };
 
   beforeAll(async () => {
-    // These moves ran before faults was partitioned (PartitionFaults: its key gains ttl, the
-    // foreign keys into it go): the scratch database goes back to the schema they produced.
+    // These moves ran before faults and its children were partitioned (PartitionFaults: its key gains
+    // ttl, the foreign keys into it go; PartitionFaultChildren: the children's keys gain fault_ttl):
+    // the scratch database goes back to the schema they produced.
+    await withRunner((runner) => new PartitionFaultChildren1796770000000().down(runner));
     await withRunner((runner) => new PartitionFaults1796750000000().down(runner));
     const now = new Date('2030-01-01T00:00:00Z');
     for (const customer of ['cus_move_a', 'cus_move_b']) {

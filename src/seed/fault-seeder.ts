@@ -103,8 +103,8 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
       created: [] as string[], resolved: [] as (string | null)[], ttl: [] as number[],
       key: [] as (string | null)[], occurrences: [] as number[], last: [] as string[], acked: [] as (string | null)[], silenced: [] as boolean[],
     };
-    const seg = { fault: [] as string[], segment: [] as string[], created: [] as string[] };
-    const com = { id: [] as string[], fault: [] as string[], user: [] as string[], text: [] as string[], created: [] as string[] };
+    const seg = { fault: [] as string[], segment: [] as string[], created: [] as string[], ttl: [] as number[] };
+    const com = { id: [] as string[], fault: [] as string[], user: [] as string[], text: [] as string[], created: [] as string[], ttl: [] as number[] };
     for (let i = 0; i < n; i++) {
       const r = (k: number): number => rnd[i * 8 + k] / 256;
       // Skewed towards recent times, as real fault streams are.
@@ -143,11 +143,13 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
       cols.last.push(new Date(created.getTime() + (occurrences - 1) * REPEAT_INTERVAL_MS).toISOString());
       cols.acked.push(resolvedAt !== null && r(6) > 0.66 ? new Date(created.getTime() + Math.min(lastedMs, 600_000) / 2).toISOString() : null);
       cols.silenced.push(r(6) < 0.01);
-      cols.ttl.push(Math.floor(created.getTime() / 1000) + options.retentionDays * 86_400);
+      const ttl = Math.floor(created.getTime() / 1000) + options.retentionDays * 86_400;
+      cols.ttl.push(ttl);
       for (const segment of pathSegments(path)) {
         seg.fault.push(id);
         seg.segment.push(segment);
         seg.created.push(created.toISOString());
+        seg.ttl.push(ttl);
       }
       if (r(6) < 0.05) {
         com.id.push(randomUUID());
@@ -155,6 +157,7 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
         com.user.push(`usr_${(rnd[i * 8 + 7] % 20).toString().padStart(3, '0')}`);
         com.text.push('Carrier ticket opened; monitoring.');
         com.created.push(new Date(created.getTime() + 120_000).toISOString());
+        com.ttl.push(ttl);
       }
     }
     const write = dataSource.transaction(async (manager) => {
@@ -176,15 +179,15 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
         ],
       );
       await manager.query(
-        `INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)
-         SELECT f, s, $1, c FROM unnest($2::varchar[], $3::varchar[], $4::timestamptz[]) AS t(f, s, c)`,
-        [options.customerId, seg.fault, seg.segment, seg.created],
+        `INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at, fault_ttl)
+         SELECT f, s, $1, c, x FROM unnest($2::varchar[], $3::varchar[], $4::timestamptz[], $5::bigint[]) AS t(f, s, c, x)`,
+        [options.customerId, seg.fault, seg.segment, seg.created, seg.ttl],
       );
       if (com.id.length > 0) {
         await manager.query(
-          `INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at)
-           SELECT i, f, $1, u, t, c FROM unnest($2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS x(i, f, u, t, c)`,
-          [options.customerId, com.id, com.fault, com.user, com.text, com.created],
+          `INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at, fault_ttl)
+           SELECT i, f, $1, u, t, c, e FROM unnest($2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::bigint[]) AS x(i, f, u, t, c, e)`,
+          [options.customerId, com.id, com.fault, com.user, com.text, com.created, com.ttl],
         );
       }
     }).then(() => {

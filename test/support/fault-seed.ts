@@ -36,10 +36,10 @@ export async function seedFaults(db: DataSource, tenant: string, count: number, 
               created_at, created_at, CASE WHEN status = 'resolved' THEN created_at + interval '1 hour' END,
               extract(epoch FROM created_at)::bigint + 425 * 86400
        FROM src
-       RETURNING id, customer_id, created_at, resource_ancestry_path
+       RETURNING id, customer_id, created_at, resource_ancestry_path, ttl
      ), seg AS (
-       INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)
-       SELECT ins.id, s, ins.customer_id, ins.created_at FROM ins, unnest(string_to_array(ins.resource_ancestry_path, '|')) AS s
+       INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at, fault_ttl)
+       SELECT ins.id, s, ins.customer_id, ins.created_at, ins.ttl FROM ins, unnest(string_to_array(ins.resource_ancestry_path, '|')) AS s
      )
      SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint::text AS micros, severity, status, type, resource_id, path FROM src`,
     [tenant, newest.toISOString(), count, spacingMinutes],

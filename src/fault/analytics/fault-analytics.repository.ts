@@ -119,7 +119,7 @@ function whereClause(filters: FaultListFilters, nowSeconds: number, param: (valu
   if (filters.resourceId !== undefined) where.push(`f.resource_id = ${param(filters.resourceId)}`);
   if (filters.dedupKey !== undefined) where.push(`f.dedup_key = ${param(filters.dedupKey)}`);
   if (filters.site !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM fault_path_segments s WHERE s.customer_id = f.customer_id AND s.fault_id = f.id AND s.segment = ${param(filters.site)})`);
+    where.push(`EXISTS (SELECT 1 FROM fault_path_segments s WHERE s.customer_id = f.customer_id AND s.fault_id = f.id AND s.fault_ttl = f.ttl AND s.segment = ${param(filters.site)})`);
   }
   if (filters.q !== undefined) where.push(`(f.message || E'\\n' || coalesce(f.cause, '')) ILIKE ${param(containsPattern(filters.q))}`);
   if (filters.status === 'resolved' || filters.status === 'unresolved') where.push(`f.status = ${param(filters.status)}`);

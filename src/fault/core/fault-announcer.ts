@@ -34,11 +34,7 @@ export class FaultAnnouncer {
     for (const fault of faults) byTenant.set(fault.customerId, [...(byTenant.get(fault.customerId) ?? []), fault]);
     const dtos: FaultDto[] = [];
     for (const [customerId, group] of byTenant) {
-      const comments = await this.comments.commentsOf(
-        customerId,
-        group.map((f) => f.id),
-        manager,
-      );
+      const comments = await this.comments.commentsOf(customerId, group, manager);
       for (const fault of group) {
         const dto = toFaultDto(fault, comments.get(fault.id) ?? []);
         await this.events.record(manager, faultEvent(announcement.type, dto, announcement.eventData?.(fault) ?? {}));

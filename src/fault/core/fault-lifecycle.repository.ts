@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '../../database/affected-rows';
+import { returnedRows } from '../../database/affected-rows';
 import { FaultEntity } from '../entities/fault.entity';
 import { FAULT_COLUMNS, FaultRow } from './fault-columns';
 import { FaultRowMapper } from './fault-row.mapper';
@@ -105,13 +105,16 @@ export class FaultLifecycleRepository {
 
   /**
    * Deletes the fault with its comments and path segments (no foreign key cascades into the
-   * partitioned faults: the caller's transaction deletes them, as it does the timeline).
+   * partitioned faults: the caller's transaction deletes them, as it does the timeline). The
+   * children are deleted by the deleted fault's ttl, their partition key: one partition each.
    */
   async delete(customerId: string, id: string, nowSeconds: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const result: unknown = await manager.query(`DELETE FROM faults WHERE id = $1 AND customer_id = $2 AND ttl > $3`, [id, customerId, nowSeconds]);
-    if (affectedRows(result) === 0) return false;
-    await manager.query(`DELETE FROM fault_comments WHERE customer_id = $1 AND fault_id = $2`, [customerId, id]);
-    await manager.query(`DELETE FROM fault_path_segments WHERE customer_id = $1 AND fault_id = $2`, [customerId, id]);
+    const [deleted] = returnedRows<{ ttl: string }>(
+      await manager.query(`DELETE FROM faults WHERE id = $1 AND customer_id = $2 AND ttl > $3 RETURNING ttl`, [id, customerId, nowSeconds]),
+    );
+    if (deleted === undefined) return false;
+    await manager.query(`DELETE FROM fault_comments WHERE customer_id = $1 AND fault_id = $2 AND fault_ttl = $3`, [customerId, id, deleted.ttl]);
+    await manager.query(`DELETE FROM fault_path_segments WHERE customer_id = $1 AND fault_id = $2 AND fault_ttl = $3`, [customerId, id, deleted.ttl]);
     return true;
   }
 }

@@ -147,11 +147,7 @@ export class FaultLifecycleService {
 
   /** Records one event and one timeline entry per changed fault in the transaction that changed them; answers their DTOs. */
   private async announceEach(manager: EntityManager, faults: FaultEntity[], type: EventType, actor: string): Promise<FaultDto[]> {
-    const comments = await this.comments.commentsOf(
-      faults[0]?.customerId ?? '',
-      faults.map((f) => f.id),
-      manager,
-    );
+    const comments = await this.comments.commentsOf(faults[0]?.customerId ?? '', faults, manager);
     const dtos = faults.map((f) => toFaultDto(f, comments.get(f.id) ?? []));
     for (const fault of dtos) await this.events.record(manager, faultEvent(type, fault));
     const kind = TIMELINE_OF[type];

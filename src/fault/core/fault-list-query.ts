@@ -67,7 +67,7 @@ export function dateToMicros(date: Date): bigint {
 /**
  * The list query: the keyset condition and every filter on the index that
  * serves it. `site` reads fault_path_segments (customer_id, segment, created_at,
- * fault_id) and joins the fault by its key (customer_id, id); `recent` is two ordered reads
+ * fault_id) and joins the fault by its full key (customer_id, id, ttl); `recent` is two ordered reads
  * merged (an OR would read every resolved fault of the tenant).
  */
 export function buildListPageSql(query: FaultPageQuery): { sql: string; params: unknown[] } {
@@ -101,7 +101,8 @@ export function buildListPageSql(query: FaultPageQuery): { sql: string; params: 
     common.push(`(${createdAt}, ${id}) < (${param(microsToTimestamp(query.after.createdAtMicros))}::timestamptz, ${param(query.after.id)})`);
   }
   const take = param(query.take);
-  const source = bySite ? 'fault_path_segments s JOIN faults f ON f.customer_id = s.customer_id AND f.id = s.fault_id' : 'faults f';
+  // The segment carries its fault's ttl: the join names the fault's full key and reads one partition of faults per row.
+  const source = bySite ? 'fault_path_segments s JOIN faults f ON f.customer_id = s.customer_id AND f.id = s.fault_id AND f.ttl = s.fault_ttl' : 'faults f';
   const select = (extra: string[]): string =>
     `SELECT ${FAULT_COLUMNS}, (extract(epoch FROM ${createdAt}) * 1000000)::bigint AS created_at_micros ` +
     `FROM ${source} WHERE ${[...common, ...extra].join(' AND ')} ORDER BY ${createdAt} DESC, ${id} DESC LIMIT ${take}`;

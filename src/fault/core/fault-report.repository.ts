@@ -123,8 +123,8 @@ export class FaultReportRepository {
          WHERE $12::varchar IS NULL OR $19::boolean OR EXISTS (SELECT 1 FROM claim)
          RETURNING ${FAULT_COLUMNS}, true AS inserted
        ), segments AS (
-         INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at)
-         SELECT r.id, segment, r.customer_id, r.created_at FROM reported r, unnest($13::varchar[]) AS segment
+         INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at, fault_ttl)
+         SELECT r.id, segment, r.customer_id, r.created_at, r.ttl FROM reported r, unnest($13::varchar[]) AS segment
        ), stored AS (SELECT * FROM reported UNION ALL SELECT * FROM merged)
        SELECT r.*, CASE WHEN r.inserted AND $14 THEN (SELECT coalesce(json_agg(c), '[]') FROM fault_correlation_candidates(r.customer_id, $15::varchar[], r.resource_id, $16::timestamptz, r.id, $17::bigint) c) END AS candidates
        FROM stored r`,
@@ -178,7 +178,7 @@ export class FaultReportRepository {
       reopened.id,
       reopened.ttl,
     ]);
-    await manager.query(`DELETE FROM fault_path_segments WHERE customer_id = $1 AND fault_id = $2`, [report.customerId, inserted.id]);
+    await manager.query(`DELETE FROM fault_path_segments WHERE customer_id = $1 AND fault_id = $2 AND fault_ttl = $3`, [report.customerId, inserted.id, inserted.ttl]);
     await manager.query(`DELETE FROM faults WHERE customer_id = $1 AND id = $2 AND ttl = $3`, [report.customerId, inserted.id, inserted.ttl]);
     const [rows]: [FaultRow[], number] = await manager.query(
       `UPDATE faults AS f SET status = 'unresolved', resolved_at = NULL, occurrences = f.occurrences + 1,

@@ -116,7 +116,7 @@ export class FaultService {
         : null;
     const comments = await this.comments.commentsOf(
       customerId,
-      page.map((row) => row.fault.id),
+      page.map((row) => row.fault),
     );
     return {
       data: page.map((row) => toFaultDto(row.fault, comments.get(row.fault.id) ?? [])),
@@ -261,13 +261,15 @@ export class FaultService {
       const fault = await this.updates.findByIdForUpdate(manager, customerId, faultId, Math.floor(now.getTime() / 1000));
       if (fault === null) throw new NotFoundException('Fault not found');
       // The fault's row is locked: concurrent comments count one after another, so the cap holds.
-      if ((await this.comments.countComments(manager, customerId, fault.id)) >= this.config.maxComments) {
+      if ((await this.comments.countComments(manager, customerId, fault)) >= this.config.maxComments) {
         throw new ConflictException(`A fault carries at most ${this.config.maxComments} comments`);
       }
       const comment = new FaultCommentEntity();
       comment.id = newCommentId(now);
       comment.faultId = fault.id;
       comment.customerId = customerId;
+      // The fault's expiry: the comment lives in the partition of its fault's month and goes with it.
+      comment.faultTtl = fault.ttl;
       comment.userId = principal.subject;
       comment.comment = dto.comment;
       comment.createdAt = now;
@@ -290,10 +292,7 @@ export class FaultService {
   async dashboard(customerId: string): Promise<FaultDto[]> {
     const now = this.clock.now();
     const faults = await this.faults.dashboardFaults(customerId, new Date(now.getTime() - DAY_MS), Math.floor(now.getTime() / 1000), DASHBOARD_LIMIT);
-    const comments = await this.comments.commentsOf(
-      customerId,
-      faults.map((f) => f.id),
-    );
+    const comments = await this.comments.commentsOf(customerId, faults);
     return faults.map((f) => toFaultDto(f, comments.get(f.id) ?? []));
   }
 
@@ -320,7 +319,7 @@ export class FaultService {
   }
 
   private async withComments(fault: FaultEntity, manager?: EntityManager): Promise<FaultDto> {
-    const comments = await this.comments.commentsOf(fault.customerId, [fault.id], manager);
+    const comments = await this.comments.commentsOf(fault.customerId, [fault], manager);
     return toFaultDto(fault, comments.get(fault.id) ?? []);
   }
 }

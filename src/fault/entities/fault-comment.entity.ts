@@ -1,9 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './bigint-number';
 
 /**
  * A comment on a fault, by the token subject that wrote it; deleted with its fault: no foreign key
  * since `faults` is partitioned (migration PartitionFaults), so DELETE /fault/{id} and the offboarding
- * delete comments explicitly and retention deletes those of a faults partition before dropping it.
+ * delete comments explicitly. Partitioned by month of its fault's expiry like `faults` (migration
+ * PartitionFaultChildren): retention drops a month's comments with their faults' month.
  */
 @Entity({ name: 'fault_comments' })
 @Index('fault_comments_fault_created_idx', ['faultId', 'createdAt', 'id'])
@@ -18,6 +20,9 @@ export class FaultCommentEntity {
   @Column({ type: 'varchar', length: 31 })
   faultId!: string;
 
+  /** Its fault's `ttl` (Unix seconds), the partition key: last in the key, as on `faults`. */
+  @PrimaryColumn({ type: 'bigint', transformer: bigintNumber, primaryKeyConstraintName: 'fault_comments_pkey' })
+  faultTtl!: number;
 
   @Column({ type: 'varchar', length: 256 })
   userId!: string;

@@ -1,10 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './bigint-number';
 
 /**
  * One segment of a fault's resource_ancestry_path (e.g. `site_…`), with the
  * fault's created_at copied in, so `?site=` is an index range read in keyset
  * order instead of a scan of every path. Written once with the fault; deleted with it explicitly
- * (no foreign key since `faults` is partitioned: see FaultCommentEntity).
+ * (no foreign key since `faults` is partitioned: see FaultCommentEntity), and partitioned like
+ * comments by month of its fault's expiry.
  */
 @Entity({ name: 'fault_path_segments' })
 @Index('fault_path_segments_lookup_idx', ['customerId', 'segment', 'createdAt', 'faultId'])
@@ -21,6 +23,9 @@ export class FaultPathSegmentEntity {
   @PrimaryColumn({ type: 'varchar', length: 512, primaryKeyConstraintName: 'fault_path_segments_pkey' })
   segment!: string;
 
+  /** Its fault's `ttl` (Unix seconds), the partition key: last in the key, as on `faults`. */
+  @PrimaryColumn({ type: 'bigint', transformer: bigintNumber, primaryKeyConstraintName: 'fault_path_segments_pkey' })
+  faultTtl!: number;
 
   @Column({ type: 'timestamptz' })
   createdAt!: Date;

@@ -54,7 +54,7 @@ export class FaultExportService {
     let first = true;
     for (;;) {
       const rows = await this.faults.listPage({ customerId, filters, take: EXPORT_PAGE, after, recentSinceMicros, nowSeconds: Math.floor(now.getTime() / 1000) });
-      const comments = format === NDJSON ? await this.comments.commentsOf(customerId, rows.map((r) => r.fault.id)) : new Map<string, FaultCommentEntity[]>();
+      const comments = format === NDJSON ? await this.comments.commentsOf(customerId, rows.map((r) => r.fault)) : new Map<string, FaultCommentEntity[]>();
       const dtos = rows.map((row) => toFaultDto(row.fault, comments.get(row.fault.id) ?? []));
       if (format === CSV) yield toCsv(dtos, first);
       else if (dtos.length > 0) yield dtos.map((dto) => `${JSON.stringify(dto)}\n`).join('');
