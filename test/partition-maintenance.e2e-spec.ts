@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { faultChildrenPartitions } from '../src/fault/core/fault-children-partitions';
 import { timelinePartitions } from '../src/fault/timeline/timeline-partitions';
 import { JobQueue } from '../src/jobs/job-queue';
 import { PartitionMaintenance } from '../src/jobs/partition-maintenance';
@@ -113,6 +114,76 @@ describe('partition maintenance', () => {
     clock.current = new Date('2031-08-01T00:00:00Z');
     expect((await maintenance.run()).dropped).toEqual(['fault_timeline_p203106', 'fault_timeline_p203107']);
     expect(Object.keys(await owners())).toEqual(['flt_extended', 'flt_live']);
+  });
+
+  it('drops a month of comments and path segments with their faults\' month, never a month a live fault owns them in', async () => {
+    const clock = new FakeClock(new Date('2032-05-15T12:00:00Z'));
+    const jobs = { register: () => undefined, schedule: () => undefined } as unknown as JobQueue;
+    const maintenance = new PartitionMaintenance(db.ds, jobs, clock);
+    // As FaultPurgeService registers them, with the default FAULT_RETENTION_DAYS.
+    for (const children of faultChildrenPartitions(425)) maintenance.register(children);
+    // Children as the service writes them: each carries its fault's ttl.
+    const fault = async (id: string, created: string, expires: string): Promise<void> => {
+      const ttl = Math.floor(new Date(expires).getTime() / 1000);
+      await db.ds.query(
+        `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl)
+         VALUES ($1, 'cus_ch', 'dev_1', 'm', 'wantunnel', 'unresolved', 'HIGH', 'down', $2, $2, $3)`,
+        [id, created, ttl],
+      );
+      await db.ds.query(
+        `INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at, fault_ttl) SELECT gen_random_uuid(), $1, 'cus_ch', 'u', 'c', $2, $3 FROM generate_series(1, 2)`,
+        [id, created, ttl],
+      );
+      await db.ds.query(`INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at, fault_ttl) VALUES ($1, 'site_1', 'cus_ch', $2, $3), ($1, 'dev_1', 'cus_ch', $2, $3)`, [
+        id,
+        created,
+        ttl,
+      ]);
+    };
+    const months = async (): Promise<Record<string, string[]>> => {
+      const rows = await db.ds.query<Array<{ fault_id: string; part: string }>>(
+        `SELECT DISTINCT fault_id, tableoid::regclass::text AS part FROM fault_comments WHERE customer_id = 'cus_ch'
+         UNION SELECT DISTINCT fault_id, tableoid::regclass::text FROM fault_path_segments WHERE customer_id = 'cus_ch' ORDER BY 1, 2`,
+      );
+      const byFault: Record<string, string[]> = {};
+      for (const r of rows) byFault[r.fault_id] = [...(byFault[r.fault_id] ?? []), r.part];
+      return byFault;
+    };
+    // Created under 425 days a year ago: live until August. Expired in May. Created last week under 30 days: June.
+    await fault('flt_ch_live', '2031-06-20T00:00:00Z', '2032-08-19T00:00:00Z');
+    await fault('flt_ch_gone', '2031-04-10T00:00:00Z', '2032-05-10T00:00:00Z');
+    await fault('flt_ch_short', '2032-05-08T00:00:00Z', '2032-06-07T00:00:00Z');
+
+    // 2032-05-15: the months from May on are made (17 ahead); the rows waiting in the default partitions move into theirs.
+    const run = await maintenance.run();
+    expect(run.created).toEqual(expect.arrayContaining(['fault_comments_p203205', 'fault_comments_p203210', 'fault_path_segments_p203205', 'fault_path_segments_p203210']));
+    expect(run.dropped.filter((name) => name.includes('_p2032'))).toEqual([]);
+    expect(await months()).toEqual({
+      flt_ch_gone: ['fault_comments_p203205', 'fault_path_segments_p203205'],
+      flt_ch_live: ['fault_comments_p203208', 'fault_path_segments_p203208'],
+      flt_ch_short: ['fault_comments_p203206', 'fault_path_segments_p203206'],
+    });
+
+    // 2032-06-15: May is over, so every fault expiring in May has expired: its comments and segments go as whole partitions.
+    clock.current = new Date('2032-06-15T12:00:00Z');
+    const second = await maintenance.run();
+    expect(second.dropped.filter((name) => name.includes('_p2032'))).toEqual(['fault_comments_p203205', 'fault_path_segments_p203205']);
+    expect(second.deletedFromDefault).toBe(0);
+    expect(Object.keys(await months())).toEqual(['flt_ch_live', 'flt_ch_short']);
+    const [counts] = await db.ds.query<Array<{ comments: number; segments: number }>>(
+      `SELECT (SELECT count(*)::int FROM fault_comments WHERE customer_id = 'cus_ch') AS comments, (SELECT count(*)::int FROM fault_path_segments WHERE customer_id = 'cus_ch') AS segments`,
+    );
+    expect(counts).toEqual({ comments: 4, segments: 4 });
+
+    // 2032-08-01: June and July are over: the short-lived fault's rows go, the live one's (August) stay.
+    clock.current = new Date('2032-08-01T00:00:00Z');
+    expect((await maintenance.run()).dropped.filter((name) => name.includes('_p2032'))).toEqual([
+      'fault_comments_p203206',
+      'fault_comments_p203207',
+      'fault_path_segments_p203206',
+      'fault_path_segments_p203207',
+    ]);
+    expect(Object.keys(await months())).toEqual(['flt_ch_live']);
   });
 });
 

@@ -20,7 +20,7 @@ export interface PartitionedTable {
   /**
    * Runs before an expired partition is detached and dropped (and must be idempotent: a run stopped
    * midway repeats it), for rows of other tables that belong to the partition's rows and have no
-   * partitions of their own to drop (the comments and path segments of faults).
+   * partitions of their own to drop (the open keys of faults).
    */
   beforeDrop?(partition: string, start: Date, end: Date): Promise<void>;
 }

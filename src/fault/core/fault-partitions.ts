@@ -8,13 +8,14 @@ import { PartitionedTable } from '../../jobs/partition-maintenance';
  * months' starts in Unix seconds): a month's partition holds only faults expiring within it, and once
  * the month is over (retainMs 0) every one of them has expired, whatever the retention was when it was
  * created: the whole partition is dropped, its rows with next to no WAL, instead of a purge deleting
- * them row by row. `beforeDrop` deletes what belongs to its faults outside it (comments, path segments,
- * open keys). Partitions are made a retention's worth of months ahead, so a new fault's month exists:
+ * them row by row. `beforeDrop` deletes what belongs to its faults in unpartitioned tables (open keys,
+ * open-fault rows); their comments and path segments have month partitions of their own
+ * (fault-children-partitions.ts), dropped the same way. Partitions are made a retention's worth of months ahead, so a new fault's month exists:
  * about 18 partitions live at the default 425 days (17 ahead and the current one), plus the default.
  */
 /**
  * Months of partitions kept made ahead for tables partitioned by a fault's expiry (faults, and the
- * timeline by its fault's): a fault created now expires retentionDays from now, so that month must exist.
+ * timeline, comments and path segments by their fault's): a fault created now expires retentionDays from now, so that month must exist.
  */
 export function expiryMonthsAhead(retentionDays: number): number {
   return Math.ceil(retentionDays / 28) + 1;

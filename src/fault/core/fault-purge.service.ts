@@ -7,6 +7,7 @@ import { JobQueue, QueueDefinition } from '../../jobs/job-queue';
 import { PartitionMaintenance } from '../../jobs/partition-maintenance';
 import { FaultAccessTokenRepository } from '../dashboard-access/fault-access-token.repository';
 import { timelinePartitions } from '../timeline/timeline-partitions';
+import { faultChildrenPartitions } from './fault-children-partitions';
 import { faultPartitions } from './fault-partitions';
 import { IDEMPOTENCY_PARTITIONS } from './fault-idempotency.repository';
 import { FaultPurgeRepository } from './fault-purge.repository';
@@ -31,8 +32,9 @@ const ACCESS_TOKEN_GRACE_MS = 30 * 86_400_000;
  * partition maintenance, which drops whole expired partitions — the faults' by
  * month of their expiry (fault-partitions.ts: an expired fault is hidden by
  * every read's `ttl > now` the moment it expires, and its month is dropped once
- * over, its comments and path segments deleted just before), the timeline's by
- * the same month (timeline-partitions.ts), the idempotency keys' by day of
+ * over, its open keys and open-fault rows deleted just before), their comments'
+ * and path segments' by the same month (fault-children-partitions.ts), the
+ * timeline's too (timeline-partitions.ts), the idempotency keys' by day of
  * creation, a day after it ended (IDEMPOTENCY_PARTITIONS).
  */
 @Injectable()
@@ -50,8 +52,9 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   ) {}
 
   onModuleInit(): void {
-    this.partitions.register(faultPartitions(this.config.retentionDays, (partition, start, end) => this.beforeFaultsDrop(partition, start, end)));
+    this.partitions.register(faultPartitions(this.config.retentionDays, (_partition, start, end) => this.beforeFaultsDrop(start, end)));
     this.partitions.register(timelinePartitions(this.config.retentionDays));
+    for (const children of faultChildrenPartitions(this.config.retentionDays)) this.partitions.register(children);
     this.partitions.register(IDEMPOTENCY_PARTITIONS);
     this.jobs.register({ queue: FAULT_PURGE_QUEUE, handle: () => this.purgeExpired().then(() => undefined) });
     this.jobs.schedule(FAULT_PURGE_QUEUE, this.config.purgeSchedule);
@@ -76,17 +79,11 @@ export class FaultPurgeService implements OnModuleInit, BeforeApplicationShutdow
   }
 
   /**
-   * Before an expired faults partition is dropped: the comments and path segments of its faults, in
-   * batches walking its key (rerun whole after an interruption: the deletes are idempotent), then the
-   * open keys and open-fault rows its faults held. Row by row, unlike the faults themselves: those tables are not
-   * partitioned (docs/scaling.md).
+   * Before an expired faults partition is dropped: the open keys and open-fault rows its faults held
+   * (idempotent: a run stopped midway repeats it). Those two small tables are not partitioned
+   * (docs/scaling.md); the faults' comments and path segments are, and their month goes as a whole.
    */
-  private async beforeFaultsDrop(partition: string, start: Date, end: Date): Promise<void> {
-    const batch = Math.max(this.config.purgeBatchSize, 1);
-    for (let after: [string, string] | null = null; ; ) {
-      after = await this.faults.deleteChildrenBatch(partition, after, batch);
-      if (after === null) break;
-    }
+  private async beforeFaultsDrop(start: Date, end: Date): Promise<void> {
     await this.faults.deleteOpenRows(Math.floor(start.getTime() / 1000), Math.floor(end.getTime() / 1000));
   }
 
