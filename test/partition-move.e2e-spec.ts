@@ -6,6 +6,7 @@ import { PartitionEvents1796620000000 } from '../src/database/migrations/1796620
 import { PartitionTimelineAndIdempotency1796700000000 } from '../src/database/migrations/1796700000000-PartitionTimelineAndIdempotency';
 import { PartitionVaultAudit1796710000000 } from '../src/database/migrations/1796710000000-PartitionVaultAudit';
 import { PartitionFaults1796750000000 } from '../src/database/migrations/1796750000000-PartitionFaults';
+import { PartitionFaultChildren1796770000000 } from '../src/database/migrations/1796770000000-PartitionFaultChildren';
 import { nextPeriod, periodStart } from '../src/database/partitions/partition-period';
 import { listPartitions } from '../src/database/partitions/partition.repository';
 import { runMigrationsLocked } from '../src/database/run-migrations';
@@ -13,6 +14,7 @@ import { VaultConfig } from '../src/config/vault.config';
 import { JobQueue } from '../src/jobs/job-queue';
 import { PartitionMaintenance } from '../src/jobs/partition-maintenance';
 import { FaultPurgeRepository } from '../src/fault/core/fault-purge.repository';
+import { faultChildrenPartitions } from '../src/fault/core/fault-children-partitions';
 import { faultPartitions } from '../src/fault/core/fault-partitions';
 import { OFFBOARDING_STEPS, TenantOffboardingRepository } from '../src/tenants/tenant-offboarding.repository';
 import { VaultAuditRetention } from '../src/vault/audit/vault-audit-retention';
@@ -351,7 +353,8 @@ describe('moving the fault timeline and the idempotency keys onto partitions', (
       { tgname: 'faults_open_resources_update' },
       { tgname: 'faults_ttl_moves_timeline' },
     ]);
-    expect(await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
+    // (indexes left out: a partition's index of fault_path_segments_lookup_idx is named by PostgreSQL, truncated to "…_created_at__idx")
+    expect(await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'fault\\_%\\_\\_%' AND relkind NOT IN ('i', 'I')`)).toEqual([]);
     expect(await scratch.query(`SELECT proname FROM pg_proc WHERE proname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
   });
 });
@@ -427,7 +430,7 @@ describe('moving the faults onto partitions by their expiry', () => {
 
     const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
     try {
-      expect((await runMigrationsLocked(ds)).map((m) => m.name)).toEqual(['PartitionFaults1796750000000', 'CorrelationOpenFaults1796760000000']);
+      expect((await runMigrationsLocked(ds)).map((m) => m.name)).toEqual(['PartitionFaults1796750000000', 'CorrelationOpenFaults1796760000000', 'PartitionFaultChildren1796770000000']);
     } finally {
       await ds.destroy();
     }
@@ -449,7 +452,7 @@ describe('moving the faults onto partitions by their expiry', () => {
       await scratch.query(`SELECT customer_id, dedup_key, id AS fault_id, ttl AS fault_ttl FROM faults WHERE status = 'unresolved' AND dedup_key IS NOT NULL ORDER BY 1, 2`),
     );
     expect(await count(`SELECT count(*) FROM fault_open_keys`)).toBe(MOVED_FAULTS / 3 - 2 + 1 + 1);
-    // The children stay; the foreign keys into faults are gone; the key carries the partition key.
+    // The children stay (PartitionFaultChildren then moved them onto partitions of their own); the foreign keys into faults are gone; the key carries the partition key.
     expect(await count(`SELECT count(*) FROM fault_comments`)).toBe(comments);
     expect(await count(`SELECT count(*) FROM fault_path_segments`)).toBe(segments);
     expect(await scratch.query(`SELECT conname FROM pg_constraint WHERE confrelid = 'faults'::regclass`)).toEqual([]);
@@ -473,23 +476,23 @@ describe('moving the faults onto partitions by their expiry', () => {
     const month = periodStart(new Date(Number(ttl) * 1000), 'month');
     const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
     try {
-      // The month is over: every fault in it has expired.
+      // The month is over: every fault in it has expired. Registered as FaultPurgeService registers them.
       const maintenance = new PartitionMaintenance(ds, jobs, new FakeClock(nextPeriod(month, 'month')));
       const purge = new FaultPurgeRepository(ds);
-      maintenance.register(
-        faultPartitions(425, async (partition, start, end) => {
-          for (let after: [string, string] | null = null; ; ) if ((after = await purge.deleteChildrenBatch(partition, after, 100)) === null) break;
-          await purge.deleteOpenRows(start.getTime() / 1000, end.getTime() / 1000);
-        }),
-      );
-      const partition = `faults_p${month.toISOString().slice(0, 7).replace('-', '')}`;
+      maintenance.register(faultPartitions(425, (_partition, start, end) => purge.deleteOpenRows(start.getTime() / 1000, end.getTime() / 1000)));
+      for (const children of faultChildrenPartitions(425)) maintenance.register(children);
+      const yyyymm = month.toISOString().slice(0, 7).replace('-', '');
+      const partition = `faults_p${yyyymm}`;
       const faults = await count(`SELECT count(*) FROM ${partition}`);
       expect(faults).toBeGreaterThan(100);
       for (const open of ['fault_open_keys', 'fault_open_resources']) expect(await count(`SELECT count(*) FROM ${open} WHERE fault_id IN (SELECT id FROM ${partition})`)).toBeGreaterThan(0);
+      // The month's comments and segments sit in their own partitions of that month, and only those of its faults.
+      expect(await count(`SELECT count(*) FROM fault_comments_p${yyyymm}`)).toBeGreaterThan(10);
+      expect(await count(`SELECT count(*) FROM fault_path_segments_p${yyyymm}`)).toBe(faults);
       const total = await count(`SELECT count(*) FROM faults`);
       const segments = await count(`SELECT count(*) FROM fault_path_segments`);
       const run = await maintenance.run();
-      expect(run.dropped).toEqual([partition]);
+      expect(run.dropped).toEqual([partition, `fault_comments_p${yyyymm}`, `fault_path_segments_p${yyyymm}`]);
       expect(await count(`SELECT count(*) FROM faults`)).toBe(total - faults);
       expect(await count(`SELECT count(*) FROM fault_path_segments`)).toBe(segments - faults);
       for (const child of ['fault_comments', 'fault_path_segments']) {
@@ -501,5 +504,142 @@ describe('moving the faults onto partitions by their expiry', () => {
     } finally {
       await ds.destroy();
     }
+  });
+});
+
+const PARENTS = 600;
+const cid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/**
+ * A fault's comments and path segments move onto monthly partitions by their fault's ttl: the fill of
+ * fault_ttl is killed midway, then the copy; the previous release keeps commenting, reporting (a fault
+ * and its segments in one statement), editing and deleting against the live tables meanwhile, writing
+ * no fault_ttl; the rerun completes with every row in its newest version, carrying its fault's ttl, in
+ * the partition of that month, and the children of faults already gone left out.
+ */
+describe('moving the faults\' comments and path segments onto partitions by their fault\'s expiry', () => {
+  let scratch: ScratchDatabase;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('partchildren');
+    const ds: DataSource = createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env));
+    ds.setOptions({ migrations: MIGRATIONS.slice(0, MIGRATIONS.indexOf(PartitionFaultChildren1796770000000)) });
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      // 600 faults of 10 tenants over the last 300 days (expiring over the next 4 to 14 months), two comments and three segments each.
+      await ds.query(
+        `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl)
+         SELECT 'flt_' || lpad(g::text, 27, '0'), 'cus_' || (g % 10), 'dev_' || g, 'm', 'wantunnel', 'resolved', 'HIGH', 'down',
+                now() - (g / 2) * interval '1 day', now() - (g / 2) * interval '1 day', extract(epoch FROM now() - (g / 2) * interval '1 day')::bigint + 425 * 86400
+         FROM generate_series(1, $1) g`,
+        [PARENTS],
+      );
+      await ds.query(
+        `INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at)
+         SELECT ('00000000-0000-4000-8000-' || lpad((n * 10 + c)::text, 12, '0'))::uuid, f.id, f.customer_id, 'u', 'c' || c, f.created_at
+         FROM (SELECT id, customer_id, created_at, right(id, 6)::int AS n FROM faults) f, generate_series(1, 2) c`,
+      );
+      await ds.query(
+        `INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at) SELECT f.id, s, f.customer_id, f.created_at FROM faults f, unnest(ARRAY['site_1', 'rack_1', f.resource_id]) s`,
+      );
+      // Children of faults already gone (deleted from the default partition, or by the previous release's row-by-row purge).
+      await ds.query(`INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at) VALUES ($1, 'flt_gone', 'cus_1', 'u', 'orphan', now())`, [cid(1)]);
+      await ds.query(`INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at) VALUES ('flt_gone', 'site_1', 'cus_1', now())`);
+    } finally {
+      await ds.destroy();
+    }
+  });
+  afterAll(() => scratch.drop());
+
+  const kind = async (table: string): Promise<string> => (await scratch.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = $1`, [table]))[0].relkind;
+  const count = async (sql: string): Promise<number> => (await scratch.query<{ n: number }>(`SELECT (${sql})::int AS n`))[0].n;
+  /** The previous release's report: the fault and its path segments in one statement, no fault_ttl. */
+  const report = (id: string): Promise<unknown> =>
+    scratch.query(
+      `WITH reported AS (
+         INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, created_at, updated_at, ttl)
+         VALUES ($1, 'cus_1', 'dev_late', 'm', 'wantunnel', 'unresolved', 'HIGH', 'down', now(), now(), extract(epoch FROM now())::bigint + 425 * 86400)
+         RETURNING id, customer_id, created_at
+       ) INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at) SELECT r.id, s, r.customer_id, r.created_at FROM reported r, unnest(ARRAY['site_9', 'dev_late']) s`,
+      [id],
+    );
+  /** The previous release's DELETE /fault/{id}: the children explicitly, then the fault. */
+  const deleteFault = async (id: string): Promise<void> => {
+    for (const table of ['fault_comments', 'fault_path_segments']) await scratch.query(`DELETE FROM ${table} WHERE customer_id = $1 AND fault_id = $2`, [`cus_${Number(id.slice(-3)) % 10}`, id]);
+    await scratch.query(`DELETE FROM faults WHERE id = $1`, [id]);
+  };
+
+  it('is killed midway in the fill and in the copy, keeps both tables writable for the previous release, and completes on the rerun', async () => {
+    const env = { DATABASE_URL: scratch.url, PARTITION_MOVE_BATCH_SIZE: '250' };
+    // (the first batch also deletes the orphan: the count given passes 500 at the second or third batch)
+    const first = await runScript('migration.ts', env, ['run'], /fault_comments: [5-9]\d\d rows given their fault_ttl/);
+    expect(first.signal).toBe('SIGKILL');
+    expect(await kind('fault_comments')).toBe('r');
+    const filled = await count(`SELECT count(*) FROM fault_comments WHERE fault_ttl IS NOT NULL`);
+    expect(filled).toBeGreaterThanOrEqual(500);
+    expect(filled).toBeLessThan(PARENTS * 2);
+    // The previous release meanwhile, writing no fault_ttl: the fill trigger gives its rows their fault's.
+    await scratch.query(`INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at) VALUES ($1, $2, 'cus_1', 'usr_late', 'late', now())`, [cid(2), fid(591)]);
+    await scratch.query(`UPDATE fault_comments SET comment = 'edited' WHERE fault_id IN ($1, $2) AND comment = 'c1'`, [fid(1), fid(599)]);
+    await report('flt_late_1');
+    await deleteFault(fid(2));
+    // A comment on a fault gone meanwhile is not written: it could never be read.
+    await scratch.query(`INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at) VALUES ($1, 'flt_gone', 'cus_1', 'usr_late', 'late', now())`, [cid(3)]);
+
+    const second = await runScript('migration.ts', env, ['run'], /fault_path_segments: 1000 rows copied onto partitions/);
+    expect(second.signal).toBe('SIGKILL');
+    expect(await kind('fault_comments')).toBe('p');
+    expect(await kind('fault_path_segments')).toBe('r');
+    expect(await count(`SELECT count(*) FROM fault_path_segments WHERE fault_ttl IS NULL`)).toBe(0);
+    // The previous release goes on against the live segments (the mirror carries it) ...
+    await report('flt_late_2');
+    await scratch.query(`UPDATE fault_path_segments SET created_at = created_at - interval '1 second' WHERE fault_id = $1`, [fid(598)]);
+    await deleteFault(fid(597));
+    // ... but its comments now fail on the partitioned table (no fault_ttl: the deploy note's reason to replace it then).
+    await expect(
+      scratch.query(`INSERT INTO fault_comments (id, fault_id, customer_id, user_id, comment, created_at) VALUES ($1, $2, 'cus_1', 'usr_late', 'late', now())`, [cid(4), fid(581)]),
+    ).rejects.toMatchObject({ code: '23502' });
+    const columns = 'customer_id, fault_id, segment, created_at';
+    const segmentsBefore = await scratch.query(`SELECT ${columns} FROM fault_path_segments WHERE fault_id <> 'flt_gone' ORDER BY customer_id, fault_id, segment`);
+    const commentsBefore = await scratch.query(`SELECT * FROM fault_comments ORDER BY customer_id, id`);
+
+    const ds = await createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env)).initialize();
+    try {
+      expect((await runMigrationsLocked(ds)).map((m) => m.name)).toEqual(['PartitionFaultChildren1796770000000']);
+    } finally {
+      await ds.destroy();
+    }
+
+    for (const table of ['fault_comments', 'fault_path_segments']) {
+      expect(await kind(table)).toBe('p');
+      expect(await count(`SELECT count(*) FROM ${table}_default`)).toBe(0);
+      // Every row carries its fault's ttl and sits in the partition of that month; none of a fault that is gone.
+      expect(await count(`SELECT count(*) FROM ${table} c JOIN faults f ON f.customer_id = c.customer_id AND f.id = c.fault_id AND f.ttl = c.fault_ttl`)).toBe(await count(`SELECT count(*) FROM ${table}`));
+      expect(await count(`SELECT count(*) FROM ${table} WHERE tableoid::regclass::text <> '${table}_p' || to_char(to_timestamp(fault_ttl) AT TIME ZONE 'UTC', 'YYYYMM')`)).toBe(0);
+      const months = await scratch.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`, [table]);
+      expect(months.filter((p) => /_p\d{6}$/.test(p.name)).length).toBeGreaterThanOrEqual(11);
+    }
+    // Every row in its newest version: the previous release's writes kept, its deletes honoured, the orphans gone.
+    expect(await scratch.query(`SELECT ${columns} FROM fault_path_segments ORDER BY customer_id, fault_id, segment`)).toEqual(segmentsBefore);
+    expect(segmentsBefore).toHaveLength(PARENTS * 3 + 2 + 2 - 3 - 3);
+    expect(await scratch.query(`SELECT * FROM fault_comments ORDER BY customer_id, id`)).toEqual(commentsBefore);
+    expect(commentsBefore).toHaveLength(PARENTS * 2 + 1 - 2 - 2);
+    expect(await count(`SELECT count(*) FROM fault_comments WHERE comment = 'edited'`)).toBe(2);
+    expect(await count(`SELECT count(*) FROM fault_comments WHERE user_id = 'usr_late'`)).toBe(1);
+    expect(await count(`SELECT count(*) FROM fault_path_segments WHERE fault_id IN ('flt_late_1', 'flt_late_2')`)).toBe(4);
+    // Keys tenant first, the partition key last, no foreign key; nothing of the move left behind.
+    expect(
+      await scratch.query(
+        `SELECT conrelid::regclass::text AS t, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid IN ('fault_comments'::regclass, 'fault_path_segments'::regclass) AND contype IN ('p', 'f') ORDER BY 1`,
+      ),
+    ).toEqual([
+      { t: 'fault_comments', def: 'PRIMARY KEY (customer_id, id, fault_ttl)' },
+      { t: 'fault_path_segments', def: 'PRIMARY KEY (customer_id, fault_id, segment, fault_ttl)' },
+    ]);
+    // (indexes left out: a partition's index of fault_path_segments_lookup_idx is named by PostgreSQL, truncated to "…_created_at__idx")
+    expect(await scratch.query(`SELECT relname FROM pg_class WHERE relname LIKE 'fault\\_%\\_\\_%' AND relkind NOT IN ('i', 'I')`)).toEqual([]);
+    expect(await scratch.query(`SELECT proname FROM pg_proc WHERE proname LIKE 'fault\\_%\\_\\_%'`)).toEqual([]);
+    expect(await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgrelid IN ('fault_comments'::regclass, 'fault_path_segments'::regclass) AND NOT tgisinternal`)).toEqual([]);
   });
 });
