@@ -101,8 +101,12 @@ export function buildListPageSql(query: FaultPageQuery): { sql: string; params: 
     common.push(`(${createdAt}, ${id}) < (${param(microsToTimestamp(query.after.createdAtMicros))}::timestamptz, ${param(query.after.id)})`);
   }
   const take = param(query.take);
-  // The segment carries its fault's ttl: the join names the fault's full key and reads one partition of faults per row.
-  const source = bySite ? 'fault_path_segments s JOIN faults f ON f.customer_id = s.customer_id AND f.id = s.fault_id AND f.ttl = s.fault_ttl' : 'faults f';
+  // The segment carries its fault's ttl: each segment's fault is read by its full key, one partition
+  // (pruned as the loop runs). A lateral probe kept apart by OFFSET 0: as a plain join the planner
+  // multiplies the id and ttl clauses' selectivities, expects one row and hashes the tenant's faults.
+  const source = bySite
+    ? 'fault_path_segments s CROSS JOIN LATERAL (SELECT * FROM faults x WHERE x.customer_id = s.customer_id AND x.id = s.fault_id AND x.ttl = s.fault_ttl OFFSET 0) f'
+    : 'faults f';
   const select = (extra: string[]): string =>
     `SELECT ${FAULT_COLUMNS}, (extract(epoch FROM ${createdAt}) * 1000000)::bigint AS created_at_micros ` +
     `FROM ${source} WHERE ${[...common, ...extra].join(' AND ')} ORDER BY ${createdAt} DESC, ${id} DESC LIMIT ${take}`;
