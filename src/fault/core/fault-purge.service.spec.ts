@@ -63,7 +63,7 @@ describe('FaultPurgeService', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('leaves the faults, the timeline and the idempotency keys to the partition maintenance: whole partitions past their retention', () => {
+  it('leaves the faults, their comments, path segments and timeline, and the idempotency keys to the partition maintenance: whole partitions past their retention', () => {
     const { db } = fakeDb([]);
     const { partitions, registered } = recordingPartitions();
     purgeService(db, new Clock(), config({ retentionDays: 425 }), recordingJobs().jobs, partitions).onModuleInit();
@@ -72,6 +72,9 @@ describe('FaultPurgeService', () => {
       ['faults', 'ttl', 'month', 17, 0],
       // A month of expiries is dropped once it is over; 425 days of faults need 17 months made ahead.
       ['fault_timeline', 'fault_expires_at', 'month', 17, 0],
+      // Comments and path segments by month of their fault's ttl, dropped with the faults' month.
+      ['fault_comments', 'fault_ttl', 'month', 17, 0],
+      ['fault_path_segments', 'fault_ttl', 'month', 17, 0],
       // A day of keys is dropped once it ended 24 hours ago (every key in it expired by then).
       ['fault_idempotency_keys', 'created_at', 'day', 3, 86_400_000],
     ]);
