@@ -25,7 +25,8 @@ describe('fault seeder', () => {
   it('loads every fault into the partition of its expiry month (none into the default one), and a rerun adds nothing', async () => {
     expect(await seedFaults(ds, { customerId: 'cus_seeded', total: 3000, retentionDays: 425, batchSize: 1000 })).toBe(3000);
     expect(await count(`SELECT count(*) AS n FROM faults WHERE customer_id = 'cus_seeded'`)).toBe(3000);
-    expect(await count(`SELECT count(*) AS n FROM faults_default`)).toBe(0);
+    for (const table of ['faults', 'fault_path_segments', 'fault_comments']) expect(await count(`SELECT count(*) AS n FROM ${table}_default`)).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM fault_comments WHERE customer_id = 'cus_seeded'`)).toBeGreaterThan(0);
     // The created times spread over ~14 months, so their expiries do too.
     expect(await count(`SELECT count(DISTINCT tableoid) AS n FROM faults`)).toBeGreaterThan(6);
     expect(await count(`SELECT count(*) AS n FROM fault_path_segments WHERE customer_id = 'cus_seeded'`)).toBeGreaterThan(3000);

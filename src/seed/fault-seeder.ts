@@ -68,13 +68,12 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
   // The months the seeded faults expire in, made first (as the partition maintenance keeps them made
   // ahead in service): rows loaded before their partition exists land in the default partition, and
   // moving them out when it is made leaves it full of dead index entries that every read then walks.
-  await new PartitionRepository(dataSource).create(
-    'faults',
-    'ttl',
-    periodsBetween(new Date(now.getTime() - spreadMs + options.retentionDays * 86_400_000), new Date(now.getTime() + options.retentionDays * 86_400_000), 'month'),
-    'month',
-    'epoch-seconds',
-  );
+  // Comments and path segments are partitioned by their fault's ttl too.
+  const expiryMonths = periodsBetween(new Date(now.getTime() - spreadMs + options.retentionDays * 86_400_000), new Date(now.getTime() + options.retentionDays * 86_400_000), 'month');
+  const partitions = new PartitionRepository(dataSource);
+  for (const [table, column] of [['faults', 'ttl'], ['fault_path_segments', 'fault_ttl'], ['fault_comments', 'fault_ttl']]) {
+    await partitions.create(table, column, expiryMonths, 'month', 'epoch-seconds');
+  }
   const [{ count }] = await dataSource.query<[{ count: number }]>('SELECT count(*)::int AS count FROM faults WHERE customer_id = $1', [options.customerId]);
   let inserted = 0;
   const missing = Math.max(0, options.total - count);
