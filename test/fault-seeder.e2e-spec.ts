@@ -30,8 +30,8 @@ describe('fault seeder', () => {
     // The created times spread over ~14 months, so their expiries do too.
     expect(await count(`SELECT count(DISTINCT tableoid) AS n FROM faults`)).toBeGreaterThan(6);
     expect(await count(`SELECT count(*) AS n FROM fault_path_segments WHERE customer_id = 'cus_seeded'`)).toBeGreaterThan(3000);
-    // Open faults are what correlation reads (fault_open_resources, kept by triggers): the same set.
-    expect(await count(`SELECT count(*) AS n FROM fault_open_resources WHERE customer_id = 'cus_seeded'`)).toBe(
+    // Open faults are what correlation reads (fault_open_paths, kept by triggers): the same set.
+    expect(await count(`SELECT count(DISTINCT fault_id) AS n FROM fault_open_paths WHERE customer_id = 'cus_seeded'`)).toBe(
       await count(`SELECT count(*) AS n FROM faults WHERE customer_id = 'cus_seeded' AND status = 'unresolved'`),
     );
     expect(await seedFaults(ds, { customerId: 'cus_seeded', total: 3000, retentionDays: 425 })).toBe(0);

@@ -348,9 +348,9 @@ describe('moving the fault timeline and the idempotency keys onto partitions', (
     // (faults itself moved onto partitions by the later PartitionFaults, which keeps the ttl trigger and adds the open keys' one; CorrelationOpenFaults adds the open faults' three.)
     expect(await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'faults'::regclass AND NOT tgisinternal AND tgparentid = 0 ORDER BY 1`)).toEqual([
       { tgname: 'faults_open_keys' },
-      { tgname: 'faults_open_resources_delete' },
-      { tgname: 'faults_open_resources_insert' },
-      { tgname: 'faults_open_resources_update' },
+      { tgname: 'faults_open_paths_delete' },
+      { tgname: 'faults_open_paths_insert' },
+      { tgname: 'faults_open_paths_update' },
       { tgname: 'faults_ttl_moves_timeline' },
     ]);
     // (indexes left out: a partition's index of fault_path_segments_lookup_idx is named by PostgreSQL, truncated to "…_created_at__idx")
@@ -437,7 +437,7 @@ describe('moving the faults onto partitions by their expiry', () => {
 
     expect(await kind('faults')).toBe('p');
     // The later CorrelationOpenFaults found the moved faults: every unresolved one, and only those.
-    expect(await scratch.query(`SELECT customer_id, fault_id AS id FROM fault_open_resources ORDER BY 1, 2`)).toEqual(
+    expect(await scratch.query(`SELECT DISTINCT customer_id, fault_id AS id FROM fault_open_paths ORDER BY 1, 2`)).toEqual(
       await scratch.query(`SELECT customer_id, id FROM faults WHERE status = 'unresolved' ORDER BY 1, 2`),
     );
     expect(await count(`SELECT count(*) FROM faults_default`)).toBe(0);
@@ -485,7 +485,7 @@ describe('moving the faults onto partitions by their expiry', () => {
       const partition = `faults_p${yyyymm}`;
       const faults = await count(`SELECT count(*) FROM ${partition}`);
       expect(faults).toBeGreaterThan(100);
-      for (const open of ['fault_open_keys', 'fault_open_resources']) expect(await count(`SELECT count(*) FROM ${open} WHERE fault_id IN (SELECT id FROM ${partition})`)).toBeGreaterThan(0);
+      for (const open of ['fault_open_keys', 'fault_open_paths']) expect(await count(`SELECT count(*) FROM ${open} WHERE fault_id IN (SELECT id FROM ${partition})`)).toBeGreaterThan(0);
       // The month's comments and segments sit in their own partitions of that month, and only those of its faults.
       expect(await count(`SELECT count(*) FROM fault_comments_p${yyyymm}`)).toBeGreaterThan(10);
       expect(await count(`SELECT count(*) FROM fault_path_segments_p${yyyymm}`)).toBe(faults);
@@ -498,7 +498,7 @@ describe('moving the faults onto partitions by their expiry', () => {
       for (const child of ['fault_comments', 'fault_path_segments']) {
         expect(await count(`SELECT count(*) FROM ${child} c WHERE NOT EXISTS (SELECT 1 FROM faults f WHERE f.customer_id = c.customer_id AND f.id = c.fault_id)`)).toBe(0);
       }
-      for (const open of ['fault_open_keys', 'fault_open_resources']) {
+      for (const open of ['fault_open_keys', 'fault_open_paths']) {
         expect(await count(`SELECT count(*) FROM ${open} k WHERE NOT EXISTS (SELECT 1 FROM faults f WHERE f.customer_id = k.customer_id AND f.id = k.fault_id)`)).toBe(0);
       }
     } finally {

@@ -26,9 +26,9 @@ export const OFFBOARDING_STEPS: readonly OffboardingStep[] = [
   { table: 'fault_comments' },
   { table: 'fault_path_segments' },
   { table: 'faults' },
-  // Emptied by the triggers faults_open_keys and faults_open_resources_* as the tenant's faults go; anything left (none expected) goes here.
+  // Emptied by the triggers faults_open_keys and faults_open_paths_* as the tenant's faults go; anything left (none expected) goes here.
   { table: 'fault_open_keys' },
-  { table: 'fault_open_resources' },
+  { table: 'fault_open_paths' },
   { table: 'fault_access_tokens' },
   { table: 'fault_idempotency_keys' },
   { table: 'fault_silences' },

@@ -7,40 +7,50 @@ import { runMigrationsLocked } from '../../src/database/run-migrations';
 import { clockedTenantSuite } from '../support/clocked-tenant-suite';
 import { ScratchDatabase, createScratchDatabase } from '../support/scratch-database';
 import { newTenant } from '../support/tokens';
+import { pathSegments } from '../../src/fault/ancestry-path';
 import { faultReport, report } from './support';
 
 const DAY = 86_400_000;
 
-/** fault_open_resources (what correlation reads instead of the partitioned faults) against the truth: the tenant's unresolved faults. */
+/** fault_open_paths (what correlation reads instead of the partitioned tables), one line per row. */
 async function openRows(db: DataSource, customerId: string): Promise<string[]> {
   const rows: Array<{ row: string }> = await db.query(
-    `SELECT fault_id || ' ' || resource_id || ' ' || fault_ttl || ' ' || extract(epoch FROM created_at)::bigint AS row FROM fault_open_resources WHERE customer_id = $1 ORDER BY 1`,
+    `SELECT fault_id || ' ' || segment || ' ' || own || ' ' || fault_ttl || ' ' || extract(epoch FROM created_at)::bigint AS row FROM fault_open_paths WHERE customer_id = $1`,
     [customerId],
   );
-  return rows.map((r) => r.row);
+  return rows.map((r) => r.row).sort();
 }
 
+/** The truth: the tenant's unresolved faults, split by the code's own pathSegments() (as the report's ancestors are), and each one's resource. */
 async function unresolvedFaults(db: DataSource, customerId: string): Promise<string[]> {
-  const rows: Array<{ row: string }> = await db.query(
-    `SELECT id || ' ' || resource_id || ' ' || ttl || ' ' || extract(epoch FROM created_at)::bigint AS row FROM faults WHERE customer_id = $1 AND status = 'unresolved' ORDER BY 1`,
+  const faults: Array<{ id: string; resource_id: string; resource_ancestry_path: string | null; ttl: string; created: string }> = await db.query(
+    `SELECT id, resource_id, resource_ancestry_path, ttl::text AS ttl, extract(epoch FROM created_at)::bigint::text AS created FROM faults WHERE customer_id = $1 AND status = 'unresolved'`,
     [customerId],
   );
-  return rows.map((r) => r.row);
+  return faults
+    .flatMap((f) => [...new Set([...pathSegments(f.resource_ancestry_path), f.resource_id])].map((segment) => `${f.id} ${segment} ${segment === f.resource_id} ${f.ttl} ${f.created}`))
+    .sort();
 }
 
-describe('Fault intelligence: the open faults correlation reads (fault_open_resources)', () => {
+describe('Fault intelligence: the open faults correlation reads (fault_open_paths)', () => {
   const fx = clockedTenantSuite({ env: { JOBS_SCHEMA: 'jobs_open_faults_e2e', FAULT_RETENTION_DAYS: '2' }, tokenExpiresInSeconds: 10 * 86_400 });
 
+  /** Checks fault_open_paths against the truth; answers the unresolved faults' ids. */
   const expectInStep = async (): Promise<string[]> => {
     const truth = await unresolvedFaults(fx.db, fx.tenant);
     expect(await openRows(fx.db, fx.tenant)).toEqual(truth);
-    return truth;
+    return [...new Set(truth.map((row) => row.split(' ')[0]))];
   };
 
   it('holds exactly the unresolved faults through report, repeat, resolve, reopen, bulk, PATCH and DELETE', async () => {
     const site = await report(fx.t, fx.token, faultReport('site_a', 'site_a', { dedup_key: 'site-a-down' }));
     const dev = await report(fx.t, fx.token, faultReport('dev_1', 'site_a|dev_1'));
     const other = await report(fx.t, fx.token, faultReport('dev_2', 'site_a|dev_2'));
+    // Split as pathSegments() splits it: trimmed (JavaScript's whitespace), no empties, no repeats; the resource need not be in it.
+    const odd = await report(fx.t, fx.token, faultReport('dev_9', '\u00a0site_a\t| |site_a|rack_1 \u3000| rack_1'));
+    expect(await expectInStep()).toHaveLength(4);
+    expect(await openRows(fx.db, fx.tenant)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${odd.id} rack_1 false `))]));
+    expect((await fx.t.request('DELETE', `/fault/${odd.id}`, { token: fx.token })).status).toBe(204);
     expect(await expectInStep()).toHaveLength(3);
 
     await report(fx.t, fx.token, faultReport('site_a', 'site_a', { dedup_key: 'site-a-down' })); // a repeat
@@ -59,7 +69,7 @@ describe('Fault intelligence: the open faults correlation reads (fault_open_reso
     expect(await expectInStep()).toHaveLength(2);
 
     expect((await fx.t.request('DELETE', `/fault/${site.id}`, { token: fx.token })).status).toBe(204);
-    expect(await expectInStep()).toEqual([expect.stringMatching(new RegExp(`^${dev.id} dev_1 `))]);
+    expect(await expectInStep()).toEqual([dev.id]);
   });
 
   it('an ancestor’s fault stops being a root when it is resolved or has expired, and is one again reopened', async () => {
@@ -78,9 +88,9 @@ describe('Fault intelligence: the open faults correlation reads (fault_open_reso
   it('keeps tenants apart', async () => {
     const mine = await report(fx.t, fx.token, faultReport('site_c', 'site_c'));
     const elsewhere = newTenant();
-    const theirs = await fx.db.query(`SELECT count(*)::int AS n FROM fault_open_resources WHERE customer_id = $1`, [elsewhere]);
+    const theirs = await fx.db.query(`SELECT count(*)::int AS n FROM fault_open_paths WHERE customer_id = $1`, [elsewhere]);
     expect(theirs).toEqual([{ n: 0 }]);
-    expect(await openRows(fx.db, fx.tenant)).toEqual([expect.stringMatching(new RegExp(`^${mine.id} site_c `))]);
+    expect(await openRows(fx.db, fx.tenant)).toEqual([expect.stringMatching(new RegExp(`^${mine.id} site_c true `))]);
   });
 });
 
@@ -120,7 +130,7 @@ describe('Migration CorrelationOpenFaults on a database with faults', () => {
       await migration.up(runner);
       for (const tenant of tenants) {
         const truth = await unresolvedFaults(ds, tenant);
-        expect(truth).toHaveLength(2000);
+        expect(truth).toHaveLength(4000); // 2,000 open faults, a site and a device row each
         expect(await openRows(ds, tenant)).toEqual(truth);
       }
       await migration.up(runner);

@@ -13,10 +13,10 @@ export class FaultPurgeRepository {
 
   /**
    * Deletes the rows of open faults expiring in [start, end) (those of a partition about to be
-   * dropped, whose drop fires no trigger): their open keys and their entries in fault_open_resources.
+   * dropped, whose drop fires no trigger): their open keys and their rows in fault_open_paths (a sequential scan of a small table, once a month).
    */
   async deleteOpenRows(startSeconds: number, endSeconds: number): Promise<void> {
-    for (const table of ['fault_open_keys', 'fault_open_resources']) {
+    for (const table of ['fault_open_keys', 'fault_open_paths']) {
       await this.dataSource.query(`DELETE FROM ${table} WHERE fault_ttl >= $1 AND fault_ttl < $2`, [startSeconds, endSeconds]);
     }
   }

@@ -54,10 +54,9 @@ export class FaultCorrelationRepository {
    * In one round trip (function fault_correlation_candidates, migrations FaultIntelligence and
    * CorrelationOpenFaults): first the tenant's transaction-scoped correlation lock — so a site
    * fault and its devices' faults reported at once see each other in whatever order they commit —
-   * then, on fresh snapshots, the unresolved faults on its proper ancestors (one probe of
-   * fault_open_resources by resource), and the unresolved faults below its resource created since
-   * `since` (one range of fault_path_segments_lookup_idx joined to fault_open_resources by key), those
-   * found read from `faults` by full key with their current root.
+   * then, on fresh snapshots, the unresolved faults on its proper ancestors and those below its
+   * resource created since `since`, both index ranges of fault_open_paths (the open faults' path
+   * segments), and only those below read from `faults` by full key with their current root.
    */
   async candidates(manager: EntityManager, customerId: string, inputs: CandidateInputs, resourceId: string, exceptId: string): Promise<CorrelationCandidates> {
     const rows = await preparedQueryIn<CandidateRow>(manager, `SELECT * FROM fault_correlation_candidates($1, $2::varchar[], $3, $4, $5, $6)`, [
