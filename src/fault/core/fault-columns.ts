@@ -1,12 +1,21 @@
 /** A row of hand-written fault SQL, selected with FAULT_COLUMNS (list pages add created_at_micros). */
 export type FaultRow = Record<string, unknown> & { created_at_micros?: string };
 
-/** The columns every fault read selects (`f` is the faults row), for the rooms of fault/ that write their own SQL too. */
-export const FAULT_COLUMNS =
+/** The stored columns of a fault (`f` is the faults row): FAULT_COLUMNS without symptom_count. */
+export const FAULT_STORED_COLUMNS =
   'f.id, f.customer_id, f.resource_id, f.microservice_id, f.type, f.status, f.severity, f.message, f.cause, ' +
   'f.resource_ancestry_path, f.created_at, f.updated_at, f.resolved_at, f.ttl, f.dedup_key, f.occurrences, ' +
   // NULL on rows older than the lifecycle columns (added without a table rewrite): never repeated, so created_at.
   'coalesce(f.last_occurred_at, f.created_at) AS last_occurred_at, f.acknowledged_at, f.acknowledged_by, f.silenced, ' +
-  'f.root_fault_id, f.flapping, f.flapping_since, f.reopened_at, f.escalation_step, f.escalation_base_at, ' +
-  // symptom_count: one probe of the partial index faults_customer_root_created_idx (empty for most faults).
-  '(SELECT count(*) FROM faults sx WHERE sx.customer_id = f.customer_id AND sx.root_fault_id = f.id)::int AS symptom_count';
+  'f.root_fault_id, f.flapping, f.flapping_since, f.reopened_at, f.escalation_step, f.escalation_base_at';
+
+/**
+ * symptom_count of the fault `alias`: a probe of the partial index faults_customer_root_created_idx
+ * (empty for most faults) in every partition of `faults` (its symptoms expire on their own ttls), so
+ * about 19 probes a row: select it only for the rows a read returns.
+ */
+export const symptomCount = (alias: string): string =>
+  `(SELECT count(*) FROM faults sx WHERE sx.customer_id = ${alias}.customer_id AND sx.root_fault_id = ${alias}.id)::int AS symptom_count`;
+
+/** The columns every fault read selects (`f` is the faults row), for the rooms of fault/ that write their own SQL too. */
+export const FAULT_COLUMNS = `${FAULT_STORED_COLUMNS}, ${symptomCount('f')}`;

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery, preparedQueryIn } from '../../database/prepared-query';
 import { TopFaultGroup } from '../dto/top-fault.dto';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRow } from './fault-columns';
+import { FAULT_COLUMNS, FaultRow, symptomCount } from './fault-columns';
 import { FaultPageQuery, FaultPageRow, SEARCH_WALK_ROWS, buildListPageSql, containsPattern, dateToMicros } from './fault-list-query';
 import { FaultRowMapper } from './fault-row.mapper';
 
@@ -50,15 +50,17 @@ export class FaultReadRepository {
    */
   private async searchPage(query: FaultPageQuery): Promise<FaultPageRow[]> {
     const { q, ...others } = query.filters;
-    const walk = buildListPageSql({ ...query, filters: others, take: SEARCH_WALK_ROWS });
+    // The walk leaves symptom_count out (each count probes every partition of faults: ~19 per row,
+    // 2,000 rows: 150 ms of a 10 k-fault tenant's search); the page's rows count theirs.
+    const walk = buildListPageSql({ ...query, filters: others, take: SEARCH_WALK_ROWS, withoutSymptomCount: true });
     const qParam = `$${walk.params.length + 1}`;
     const walked: Array<FaultRow & { walk_end: boolean; walked: string }> = await this.dataSource.query(
       `WITH w AS MATERIALIZED (${walk.sql})
        SELECT * FROM (
-         (SELECT w.*, false AS walk_end FROM w WHERE (w.message || E'\\n' || coalesce(w.cause, '')) ILIKE ${qParam}
+         (SELECT w.*, ${symptomCount('w')}, false AS walk_end FROM w WHERE (w.message || E'\\n' || coalesce(w.cause, '')) ILIKE ${qParam}
           ORDER BY w.created_at_micros DESC, w.id DESC LIMIT ${query.take})
          UNION ALL
-         (SELECT w.*, true AS walk_end FROM w ORDER BY w.created_at_micros, w.id LIMIT 1)
+         (SELECT w.*, NULL::int AS symptom_count, true AS walk_end FROM w ORDER BY w.created_at_micros, w.id LIMIT 1)
        ) r CROSS JOIN (SELECT count(*) AS walked FROM w) c`,
       [...walk.params, containsPattern(q!)],
     );

@@ -4,7 +4,7 @@ import { preparedQueryIn } from '../../database/prepared-query';
 import { pathSegments } from '../ancestry-path';
 import { CandidateInputs, CandidateRow, CorrelationCandidates, toCandidates } from '../correlation/fault-correlation.repository';
 import { FaultEntity } from '../entities/fault.entity';
-import { FAULT_COLUMNS, FaultRow } from './fault-columns';
+import { FAULT_COLUMNS, FAULT_STORED_COLUMNS, FaultRow } from './fault-columns';
 import { FaultRowMapper } from './fault-row.mapper';
 
 /** Severity order of a repeat: LOW < WARNING < MEDIUM < HIGH < CRITICAL. */
@@ -121,7 +121,9 @@ export class FaultReportRepository {
                                   created_at, updated_at, resolved_at, ttl, dedup_key, occurrences, last_occurred_at, silenced)
          SELECT $1, $2::varchar, $3::varchar, $4, $5::varchar, 'unresolved', $6, $7, $8, $9, $10::timestamptz, $10, NULL, $11, $12, 1, $10, ${silenceMatch('$2', '$10', '$3', '$5', '$13')}
          WHERE $12::varchar IS NULL OR $19::boolean OR EXISTS (SELECT 1 FROM claim)
-         RETURNING ${FAULT_COLUMNS}, true AS inserted
+         -- A fault just inserted has a new id that no fault names as its root yet: 0 symptoms, without
+         -- the count's probe of every partition (its adoptions come after, FaultCorrelationService).
+         RETURNING ${FAULT_STORED_COLUMNS}, 0 AS symptom_count, true AS inserted
        ), segments AS (
          INSERT INTO fault_path_segments (fault_id, segment, customer_id, created_at, fault_ttl)
          SELECT r.id, segment, r.customer_id, r.created_at, r.ttl FROM reported r, unnest($13::varchar[]) AS segment
