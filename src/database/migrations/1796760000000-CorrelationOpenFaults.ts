@@ -11,7 +11,7 @@ const BACKFILL_BATCH = 5000;
 const JS_WHITESPACE = `E' \\t\\n\\u000b\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff'`;
 
 /** An unresolved fault's rows in fault_open_paths (`f`: the fault): each segment of its path and its own resource, `own` marking the latter. */
-const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id, s.segment, s.segment = ${f}.resource_id, ${f}.created_at, ${f}.ttl
+const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id AS fault_id, s.segment, s.segment = ${f}.resource_id AS own, ${f}.created_at, ${f}.ttl AS fault_ttl
   FROM (SELECT DISTINCT btrim(x, ${JS_WHITESPACE}) AS segment
         FROM unnest(string_to_array(coalesce(${f}.resource_ancestry_path, ''), '|') || ARRAY[${f}.resource_id::text]) AS x) s
   WHERE s.segment <> ''`;
@@ -26,13 +26,14 @@ const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id, s
  */
 const OPEN_PATHS_FUNCTION = `CREATE OR REPLACE FUNCTION "faults__open_paths"() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-      DELETE FROM fault_open_paths WHERE customer_id = OLD.customer_id AND fault_id = OLD.id;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'unresolved' THEN
+      -- By the whole key, recomputed from the old row: the table has no other index to find a fault's rows by.
+      DELETE FROM fault_open_paths o USING (${openPathRows('OLD')}) r
+      WHERE o.customer_id = r.customer_id AND o.segment = r.segment AND o.own = r.own AND o.created_at = r.created_at AND o.fault_id = r.fault_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'unresolved' THEN
       INSERT INTO fault_open_paths (customer_id, fault_id, segment, own, created_at, fault_ttl)
-      ${openPathRows('NEW')}
-      ON CONFLICT (customer_id, fault_id, segment) DO NOTHING;
+      ${openPathRows('NEW')};
     END IF;
     RETURN NULL;
   END $fn$`;
@@ -101,8 +102,7 @@ export class CorrelationOpenFaults1796760000000 implements MigrationInterface {
     await queryRunner.query(`CREATE TABLE IF NOT EXISTS "fault_open_paths" (
       "customer_id" varchar(128) NOT NULL, "fault_id" varchar(31) NOT NULL, "segment" varchar(512) NOT NULL, "own" boolean NOT NULL,
       "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "fault_ttl" bigint NOT NULL,
-      CONSTRAINT "fault_open_paths_pkey" PRIMARY KEY ("customer_id", "fault_id", "segment"))`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "fault_open_paths_lookup_idx" ON "fault_open_paths" ("customer_id", "segment", "own", "created_at")`);
+      CONSTRAINT "fault_open_paths_pkey" PRIMARY KEY ("customer_id", "segment", "own", "created_at", "fault_id"))`);
     await queryRunner.query(OPEN_PATHS_FUNCTION);
     for (const trigger of OPEN_PATHS_TRIGGERS) await queryRunner.query(trigger);
     for (let after: [string, string] = ['', '']; ; ) {
@@ -115,7 +115,7 @@ export class CorrelationOpenFaults1796760000000 implements MigrationInterface {
          ), copied AS (
            INSERT INTO fault_open_paths (customer_id, fault_id, segment, own, created_at, fault_ttl)
            SELECT rows.* FROM batch b CROSS JOIN LATERAL (${openPathRows('b')}) rows
-           ON CONFLICT (customer_id, fault_id, segment) DO NOTHING
+           ON CONFLICT DO NOTHING
          )
          SELECT customer_id, id FROM batch ORDER BY customer_id DESC, id DESC LIMIT 1`,
         after,

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintNumber } from './bigint-number';
 
 /**
@@ -12,24 +12,26 @@ import { bigintNumber } from './bigint-number';
  * unresolved faults by the triggers faults_open_paths_* in the transaction of every change of
  * `faults`; `fault_ttl` hides an expired fault (`fault_ttl > now`).
  */
+// One index, the key (customer_id, segment, own, created_at, fault_id): correlation's ranges read it,
+// and the triggers delete a fault's rows by it (recomputing them from the old row), so each new open
+// fault writes each of its rows into one index only.
 @Entity({ name: 'fault_open_paths' })
-@Index('fault_open_paths_lookup_idx', ['customerId', 'segment', 'own', 'createdAt'])
 export class FaultOpenPathEntity {
   @PrimaryColumn({ type: 'varchar', length: 128, primaryKeyConstraintName: 'fault_open_paths_pkey' })
   customerId!: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'fault_open_paths_pkey' })
-  faultId!: string;
 
   @PrimaryColumn({ type: 'varchar', length: 512, primaryKeyConstraintName: 'fault_open_paths_pkey' })
   segment!: string;
 
   /** The fault's own resource, not an ancestor. */
-  @Column({ type: 'boolean' })
+  @PrimaryColumn({ type: 'boolean', primaryKeyConstraintName: 'fault_open_paths_pkey' })
   own!: boolean;
 
-  @Column({ type: 'timestamptz' })
+  @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'fault_open_paths_pkey' })
   createdAt!: Date;
+
+  @PrimaryColumn({ type: 'varchar', length: 31, primaryKeyConstraintName: 'fault_open_paths_pkey' })
+  faultId!: string;
 
   @Column({ type: 'bigint', transformer: bigintNumber })
   faultTtl!: number;
