@@ -25,6 +25,11 @@ describe('Fault intelligence: topology correlation', () => {
     expect((await get(site.id)).symptom_count).toBe(3);
 
     expect(await list({ root: 'true' })).toEqual([site.id]);
+    // A list page counts its faults' symptoms too (in one read for the page), and the search as well.
+    for (const query of ['limit=100', 'q=down', 'status=recent']) {
+      const page = (await fx.t.request('GET', `/fault?${query}`, { token: fx.token })).body.data as Array<{ id: string; symptom_count: number }>;
+      expect(page.map((f) => [f.id, f.symptom_count]).sort()).toEqual([...devices.map((d) => [d.id, 0]), [site.id, 3]].sort());
+    }
     expect(await list({ root: 'false' })).toEqual(devices.map((d) => d.id).sort());
     expect(await list({ root_fault_id: site.id })).toEqual(devices.map((d) => d.id).sort());
     // Adopted at creation: no fault.correlated (the fault.created event carries root_fault_id).
