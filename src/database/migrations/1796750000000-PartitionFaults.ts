@@ -167,8 +167,8 @@ export class PartitionFaults1796750000000 implements MigrationInterface {
   }
 }
 
-/** Months from this one to the one of the latest fault expiry (the twin's partitions are made that far ahead). */
-async function monthsToLastExpiry(runner: QueryRunner): Promise<number> {
+/** Months from this one to the one of the latest fault expiry (the twin's partitions are made that far ahead; PartitionFaultChildren's too). */
+export async function monthsToLastExpiry(runner: QueryRunner): Promise<number> {
   const [{ last }] = await rowsOf<{ last: Date | null }>(runner, `SELECT to_timestamp(max(ttl)) AS last FROM faults`);
   let ahead = 1;
   for (let start = periodStart(new Date(), 'month'); last !== null && start.getTime() <= last.getTime() && ahead < MAX_MONTHS_AHEAD; start = nextPeriod(start, 'month')) ahead++;

@@ -1,11 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { fillFromParent } from '../partitions/fill-from-parent';
 import { PartitionMove, isPartitioned, moveOntoPartitions, moveOffPartitions } from '../partitions/move-onto-partitions';
-import { nextPeriod, periodStart } from '../partitions/partition-period';
-import { rowsOf } from '../partitions/partition.repository';
-
-/** At most this many monthly partitions of expiries made ahead here (FAULT_RETENTION_DAYS is at most 3650); the rest wait in the default partition. */
-const MAX_MONTHS_AHEAD = 125;
+import { monthsToLastExpiry } from './1796750000000-PartitionFaults';
 
 /** The tables' secondary indexes as they are (partitioned indexes: one per partition, made with each). */
 const CHILDREN: Array<Omit<PartitionMove, 'ahead'>> = [
@@ -83,12 +79,4 @@ export class PartitionFaultChildren1796770000000 implements MigrationInterface {
       ...CHILDREN[0].indexes.map((index) => index.definition.replace('{table}', '"fault_comments"')),
     ]);
   }
-}
-
-/** Months from this one to the one of the latest fault expiry (the twins' partitions are made that far ahead). */
-async function monthsToLastExpiry(runner: QueryRunner): Promise<number> {
-  const [{ last }] = await rowsOf<{ last: Date | null }>(runner, `SELECT to_timestamp(max(ttl)) AS last FROM faults`);
-  let ahead = 1;
-  for (let start = periodStart(new Date(), 'month'); last !== null && start.getTime() <= last.getTime() && ahead < MAX_MONTHS_AHEAD; start = nextPeriod(start, 'month')) ahead++;
-  return ahead;
 }
