@@ -4,3 +4,6 @@
  */
 export { FaultModule } from './fault.module';
 export { pathSegments } from './ancestry-path';
+// The tables partitioned by a fault's expiry, as the partition maintenance makes them (the seeder makes their months before loading).
+export { faultPartitions } from './core/fault-partitions';
+export { faultChildrenPartitions } from './core/fault-children-partitions';

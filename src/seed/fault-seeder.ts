@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { newFaultId } from '../common/ids';
-import { pathSegments } from '../fault';
+import { faultChildrenPartitions, faultPartitions, pathSegments } from '../fault';
 import { PartitionRepository } from '../database/partitions/partition.repository';
 import { periodsBetween } from '../database/partitions/partition-period';
 
@@ -68,12 +68,13 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
   // The months the seeded faults expire in, made first (as the partition maintenance keeps them made
   // ahead in service): rows loaded before their partition exists land in the default partition, and
   // moving them out when it is made leaves it full of dead index entries that every read then walks.
-  // Comments and path segments are partitioned by their fault's ttl too.
-  const expiryMonths = periodsBetween(new Date(now.getTime() - spreadMs + options.retentionDays * 86_400_000), new Date(now.getTime() + options.retentionDays * 86_400_000), 'month');
+  // Their comments and path segments are partitioned by their fault's ttl too. (Only made here, never
+  // dropped: the faults' beforeDrop is not called.)
   const partitions = new PartitionRepository(dataSource);
-  for (const [table, column] of [['faults', 'ttl'], ['fault_path_segments', 'fault_ttl'], ['fault_comments', 'fault_ttl']]) {
-    await partitions.create(table, column, expiryMonths, 'month', 'epoch-seconds');
-  }
+  const expiring = [faultPartitions(options.retentionDays, () => Promise.resolve()), ...faultChildrenPartitions(options.retentionDays)];
+  const retentionMs = options.retentionDays * 86_400_000;
+  const [firstExpiry, lastExpiry] = [new Date(now.getTime() - spreadMs + retentionMs), new Date(now.getTime() + retentionMs)];
+  for (const t of expiring) await partitions.create(t.table, t.column, periodsBetween(firstExpiry, lastExpiry, t.interval), t.interval, t.keyType);
   const [{ count }] = await dataSource.query<[{ count: number }]>('SELECT count(*)::int AS count FROM faults WHERE customer_id = $1', [options.customerId]);
   let inserted = 0;
   const missing = Math.max(0, options.total - count);

@@ -1,6 +1,14 @@
 import { PartitionedTable } from '../../jobs/partition-maintenance';
 
 /**
+ * Months of partitions kept made ahead for tables partitioned by a fault's expiry (faults, and the
+ * timeline, comments and path segments by their fault's): a fault created now expires retentionDays from now, so that month must exist.
+ */
+export function expiryMonthsAhead(retentionDays: number): number {
+  return Math.ceil(retentionDays / 28) + 1;
+}
+
+/**
  * How `faults` is partitioned and when a partition may go (migration PartitionFaults). A fault lives
  * until its `ttl` (Unix seconds: created_at + FAULT_RETENTION_DAYS as configured when it was created;
  * no repeat, reopen, PATCH or later config change moves it), and every read hides it from that second
@@ -13,14 +21,6 @@ import { PartitionedTable } from '../../jobs/partition-maintenance';
  * (fault-children-partitions.ts), dropped the same way. Partitions are made a retention's worth of months ahead, so a new fault's month exists:
  * about 18 partitions live at the default 425 days (17 ahead and the current one), plus the default.
  */
-/**
- * Months of partitions kept made ahead for tables partitioned by a fault's expiry (faults, and the
- * timeline, comments and path segments by their fault's): a fault created now expires retentionDays from now, so that month must exist.
- */
-export function expiryMonthsAhead(retentionDays: number): number {
-  return Math.ceil(retentionDays / 28) + 1;
-}
-
 export function faultPartitions(retentionDays: number, beforeDrop: NonNullable<PartitionedTable['beforeDrop']>): PartitionedTable {
   return {
     table: 'faults',
