@@ -54,7 +54,7 @@ const OPEN_PATHS_TRIGGERS = [
  * `fault_path_segments` since those are partitioned too) costs every partition's lock and scan set-up
  * at each call, rows or not (its plan is generic, and the partitions are pruned only as it runs): as
  * one statement over `faults` and `fault_path_segments` this read cost 0.38 ms a report over 19
- * partitions, against 0.03-0.05 ms now (pgbench, docs/faults.md).
+ * partitions, against 0.01-0.1 ms now (pgbench, docs/faults.md).
  */
 const CANDIDATES_FUNCTION = `CREATE OR REPLACE FUNCTION fault_correlation_candidates(p_customer varchar, p_ancestors varchar[], p_resource varchar, p_since timestamptz, p_except varchar, p_now bigint)
   RETURNS TABLE (below boolean, id varchar, resource_id varchar, created_at timestamptz, resource_ancestry_path varchar, root_fault_id varchar, root_resource_id varchar, root_status varchar)
