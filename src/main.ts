@@ -93,7 +93,7 @@ async function bootstrap(): Promise<void> {
     await configureApp(app);
     const shutdownState = app.get(ShutdownState);
     beginDrain = () => shutdownState.beginDrain();
-    await app.listen({ port: config.port, host: config.host });
+    await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
     // The embedded database died and could not be restarted: fail liveness, then exit non-zero so that an
     // orchestrator (or the person at the terminal) starts a fresh process.
     database.onGiveUp((reason) => {

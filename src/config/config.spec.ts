@@ -28,7 +28,7 @@ describe('configuration', () => {
 
   it('has working defaults for development', () => {
     const app = AppConfig.fromEnv({ DATA_DIR: dataDir });
-    expect(app).toMatchObject({ port: 3000, logLevel: 'info', corsOrigins: [], bodyLimitBytes: 65536, isProduction: false });
+    expect(app).toMatchObject({ port: 3000, listenBacklog: 4096, logLevel: 'info', corsOrigins: [], bodyLimitBytes: 65536, isProduction: false });
     expect(DatabaseConfig.fromEnv({})).toMatchObject({ url: undefined, embeddedPort: 54329, migrationsRun: true });
   });
 

@@ -74,7 +74,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(appConfig, logger), nestOptions(logger));
   await configureApp(app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: 0, host: '127.0.0.1', backlog: appConfig.listenBacklog });
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
 
