@@ -7,15 +7,16 @@ export const FAULT_STORED_COLUMNS =
   'f.resource_ancestry_path, f.created_at, f.updated_at, f.resolved_at, f.ttl, f.dedup_key, f.occurrences, ' +
   // NULL on rows older than the lifecycle columns (added without a table rewrite): never repeated, so created_at.
   'coalesce(f.last_occurred_at, f.created_at) AS last_occurred_at, f.acknowledged_at, f.acknowledged_by, f.silenced, ' +
-  'f.root_fault_id, f.flapping, f.flapping_since, f.reopened_at, f.escalation_step, f.escalation_base_at';
+  'f.root_fault_id, f.has_symptoms, f.flapping, f.flapping_since, f.reopened_at, f.escalation_step, f.escalation_base_at';
 
 /**
- * symptom_count of the fault `alias`: a probe of the partial index faults_customer_root_created_idx
- * (empty for most faults) in every partition of `faults` (its symptoms expire on their own ttls), so
- * about 19 probes a row: select it only for the rows a read returns.
+ * symptom_count of the fault `alias`: 0 unless it has_symptoms (it is, or was, a root: migration
+ * FaultHasSymptoms), and for those a probe of the partial index faults_customer_root_created_idx in
+ * every partition of `faults` (its symptoms expire on their own ttls), about 19 probes: select it
+ * only for the rows a read returns. The subquery in the CASE runs only for the rows that take it.
  */
 export const symptomCount = (alias: string): string =>
-  `(SELECT count(*) FROM faults sx WHERE sx.customer_id = ${alias}.customer_id AND sx.root_fault_id = ${alias}.id)::int AS symptom_count`;
+  `(CASE WHEN ${alias}.has_symptoms THEN (SELECT count(*) FROM faults sx WHERE sx.customer_id = ${alias}.customer_id AND sx.root_fault_id = ${alias}.id) ELSE 0 END)::int AS symptom_count`;
 
 /** The columns every fault read selects (`f` is the faults row), for the rooms of fault/ that write their own SQL too. */
 export const FAULT_COLUMNS = `${FAULT_STORED_COLUMNS}, ${symptomCount('f')}`;

@@ -113,6 +113,10 @@ export class FaultEntity {
   @Column({ type: 'varchar', length: 31, nullable: true })
   rootFaultId!: string | null;
 
+  /** Some fault has (or had) this one as its root: set by a trigger (migration FaultHasSymptoms), so only these count their symptoms. */
+  @Column({ type: 'boolean', default: false })
+  hasSymptoms!: boolean;
+
   /** Reopened FAULT_FLAP_THRESHOLD times within FAULT_FLAP_WINDOW_SECONDS; webhooks are damped meanwhile. */
   @Column({ type: 'boolean', default: false })
   flapping!: boolean;
