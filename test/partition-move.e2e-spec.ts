@@ -429,7 +429,7 @@ describe('moving the faults onto partitions by their expiry', () => {
     await scratch.query(`UPDATE faults SET status = 'resolved', resolved_at = now() WHERE id IN ($1, $2)`, [fid(6), fid(2997)]);
     await scratch.query(`UPDATE faults SET status = 'unresolved', resolved_at = NULL WHERE id = $1`, [fid(2998)]);
     await scratch.query(`DELETE FROM faults WHERE id IN ($1, $2)`, [fid(10), fid(2990)]);
-    const before = await scratch.query(`SELECT * FROM faults ORDER BY customer_id, id`);
+    const before = await scratch.query<Record<string, unknown>>(`SELECT * FROM faults ORDER BY customer_id, id`);
     const comments = await count(`SELECT count(*) FROM fault_comments`);
     const segments = await count(`SELECT count(*) FROM fault_path_segments`);
 
