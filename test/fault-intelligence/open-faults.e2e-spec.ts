@@ -1,11 +1,7 @@
 import { DataSource } from 'typeorm';
-import { createDataSource } from '../../ormconfig';
-import { DatabaseConfig } from '../../src/config/database.config';
-import { MIGRATIONS } from '../../src/database/migrations';
 import { CorrelationOpenFaults1796760000000 } from '../../src/database/migrations/1796760000000-CorrelationOpenFaults';
-import { runMigrationsLocked } from '../../src/database/run-migrations';
 import { clockedTenantSuite } from '../support/clocked-tenant-suite';
-import { ScratchDatabase, createScratchDatabase } from '../support/scratch-database';
+import { databaseBeforeMigration } from '../support/database-before-migration';
 import { newTenant } from '../support/tokens';
 import { pathSegments } from '../../src/fault/ancestry-path';
 import { faultReport, report } from './support';
@@ -95,25 +91,10 @@ describe('Fault intelligence: the open faults correlation reads (fault_open_path
 });
 
 describe('Migration CorrelationOpenFaults on a database with faults', () => {
-  let scratch: ScratchDatabase;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    scratch = await createScratchDatabase('openfaults');
-    // The migrations up to this one (the later ones need not be undone first), then this one taken back.
-    const upTo = MIGRATIONS.slice(0, MIGRATIONS.indexOf(CorrelationOpenFaults1796760000000) + 1);
-    ds = createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env));
-    ds.setOptions({ migrations: upTo });
-    await ds.initialize();
-    expect(await runMigrationsLocked(ds)).toHaveLength(upTo.length);
-    await ds.undoLastMigration({ transaction: 'none' });
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await scratch?.drop();
-  });
+  const db = databaseBeforeMigration('openfaults', CorrelationOpenFaults1796760000000);
 
   it('copies the unresolved faults already there (in batches, across partitions), and a rerun changes nothing', async () => {
+    const { ds } = db;
     const tenants = [newTenant(), newTenant()];
     const now = Math.floor(Date.now() / 1000);
     // 12,000 faults over two tenants and several months of expiry, one in three unresolved: more than two batches.
@@ -124,7 +105,7 @@ describe('Migration CorrelationOpenFaults on a database with faults', () => {
        FROM generate_series(1, 12000) AS i`,
       [tenants, now + 86_400],
     );
-    const migration = new CorrelationOpenFaults1796760000000();
+    const migration = db.migration();
     const runner = ds.createQueryRunner();
     try {
       await migration.up(runner);
@@ -138,8 +119,6 @@ describe('Migration CorrelationOpenFaults on a database with faults', () => {
     } finally {
       await runner.release();
     }
-    // Recorded as applied, as the service's start would leave it.
-    await ds.query(`INSERT INTO schema_migrations (timestamp, name) VALUES ($1, $2)`, [1796760000000, migration.name]);
-    expect(await runMigrationsLocked(ds)).toHaveLength(0);
+    await db.recordApplied();
   });
 });

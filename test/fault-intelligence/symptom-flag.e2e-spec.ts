@@ -1,11 +1,7 @@
 import { DataSource } from 'typeorm';
-import { createDataSource } from '../../ormconfig';
-import { DatabaseConfig } from '../../src/config/database.config';
-import { MIGRATIONS } from '../../src/database/migrations';
 import { FaultHasSymptoms1796780000000 } from '../../src/database/migrations/1796780000000-FaultHasSymptoms';
-import { runMigrationsLocked } from '../../src/database/run-migrations';
 import { clockedTenantSuite } from '../support/clocked-tenant-suite';
-import { ScratchDatabase, createScratchDatabase } from '../support/scratch-database';
+import { databaseBeforeMigration } from '../support/database-before-migration';
 import { newTenant, userToken } from '../support/tokens';
 import { faultReport, report } from './support';
 
@@ -52,24 +48,10 @@ describe('Fault intelligence: the roots marked by has_symptoms', () => {
 });
 
 describe('Migration FaultHasSymptoms on a database with roots', () => {
-  let scratch: ScratchDatabase;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    scratch = await createScratchDatabase('hassymptoms');
-    const upTo = MIGRATIONS.slice(0, MIGRATIONS.indexOf(FaultHasSymptoms1796780000000) + 1);
-    ds = createDataSource(scratch.url, DatabaseConfig.fromEnv(process.env));
-    ds.setOptions({ migrations: upTo });
-    await ds.initialize();
-    expect(await runMigrationsLocked(ds)).toHaveLength(upTo.length);
-    await ds.undoLastMigration({ transaction: 'none' });
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await scratch?.drop();
-  });
+  const db = databaseBeforeMigration('hassymptoms', FaultHasSymptoms1796780000000);
 
   it('marks the roots already there (across partitions and tenants), a rerun changes nothing, and its triggers mark later roots', async () => {
+    const { ds } = db;
     const tenants = [newTenant(), newTenant()];
     const now = Math.floor(Date.now() / 1000);
     // 3,000 faults over two tenants and four months of expiry; every tenth is the root of the nine after it.
@@ -81,7 +63,7 @@ describe('Migration FaultHasSymptoms on a database with roots', () => {
        FROM generate_series(0, 2999) AS i`,
       [tenants, now + 86_400],
     );
-    const migration = new FaultHasSymptoms1796780000000();
+    const migration = db.migration();
     const runner = ds.createQueryRunner();
     try {
       await migration.up(runner);
@@ -99,7 +81,6 @@ describe('Migration FaultHasSymptoms on a database with roots', () => {
     await ds.query(`UPDATE faults SET root_fault_id = 'flt_sym000011' WHERE id = 'flt_sym000012'`);
     expect(await flagged(ds, tenants[1])).toContain('flt_sym000011');
     for (const tenant of tenants) expect(await flagged(ds, tenant)).toEqual(await roots(ds, tenant));
-    await ds.query(`INSERT INTO schema_migrations (timestamp, name) VALUES ($1, $2)`, [1796780000000, migration.name]);
-    expect(await runMigrationsLocked(ds)).toHaveLength(0);
+    await db.recordApplied();
   });
 });
