@@ -23,6 +23,11 @@ export interface PartitionedTable {
    * partitions of their own to drop (the open keys of faults).
    */
   beforeDrop?(partition: string, start: Date, end: Date): Promise<void>;
+  /**
+   * When the partition of [start, end) takes no new rows any more and its rows have mostly stopped
+   * changing: from then on PartitionCompaction rebuilds its indexes once. Undefined: never compacted.
+   */
+  settledAt?(start: Date, end: Date): Date;
 }
 
 export interface PartitionRunResult {
@@ -61,6 +66,11 @@ export class PartitionMaintenance implements OnModuleInit, OnApplicationBootstra
   /** Called by the owning feature in its constructor or onModuleInit. */
   register(table: PartitionedTable): void {
     this.tables.set(table.table, table);
+  }
+
+  /** The tables registered so far. */
+  registered(): PartitionedTable[] {
+    return [...this.tables.values()];
   }
 
   onModuleInit(): void {

@@ -14,6 +14,7 @@ import { PartitionFaults1796750000000 } from './1796750000000-PartitionFaults';
 import { CorrelationOpenFaults1796760000000 } from './1796760000000-CorrelationOpenFaults';
 import { PartitionFaultChildren1796770000000 } from './1796770000000-PartitionFaultChildren';
 import { FaultHasSymptoms1796780000000 } from './1796780000000-FaultHasSymptoms';
+import { PartitionCompactions1796790000000 } from './1796790000000-PartitionCompactions';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -57,4 +58,5 @@ export const MIGRATIONS: Function[] = [
   CorrelationOpenFaults1796760000000,
   PartitionFaultChildren1796770000000,
   FaultHasSymptoms1796780000000,
+  PartitionCompactions1796790000000,
 ];

@@ -1,5 +1,5 @@
 import { PartitionedTable } from '../../jobs/partition-maintenance';
-import { expiryMonthsAhead } from './fault-partitions';
+import { expiryMonthsAhead, settledByExpiry } from './fault-partitions';
 
 /**
  * How a fault's comments and path segments are partitioned and when a partition may go (migration
@@ -8,7 +8,8 @@ import { expiryMonthsAhead } from './fault-partitions';
  * only children of faults expiring within it, so once the month is over (retainMs 0) every fault that
  * could own a row in it has expired and is invisible to every read: the partition is dropped whole,
  * like the faults' own partition of that month, instead of its rows being deleted one by one before
- * that drop. Made as far ahead as the faults' months, so a new fault's children have their month.
+ * that drop. Made as far ahead as the faults' months, so a new fault's children have their month;
+ * compacted once settled, like the faults' (the site filter reads the path segments' index).
  */
 export function faultChildrenPartitions(retentionDays: number): PartitionedTable[] {
   return ['fault_comments', 'fault_path_segments'].map((table) => ({
@@ -18,5 +19,6 @@ export function faultChildrenPartitions(retentionDays: number): PartitionedTable
     interval: 'month',
     ahead: expiryMonthsAhead(retentionDays),
     retainMs: () => 0,
+    settledAt: settledByExpiry(retentionDays),
   }));
 }

@@ -8,6 +8,19 @@ export function expiryMonthsAhead(retentionDays: number): number {
   return Math.ceil(retentionDays / 28) + 1;
 }
 
+const DAY_MS = 86_400_000;
+/** Most faults are acknowledged and resolved within days of their report: a week after the last one, a partition's rows have settled. */
+const SETTLE_MS = 7 * DAY_MS;
+
+/**
+ * When a partition by month of expiry settles (PartitionCompaction then rebuilds its indexes once): a
+ * fault created now expires retentionDays from now, so the month ending at `end` takes its last new
+ * fault retentionDays before `end`, and a week later its rows have mostly stopped changing.
+ */
+export function settledByExpiry(retentionDays: number): (start: Date, end: Date) => Date {
+  return (_start, end) => new Date(end.getTime() - retentionDays * DAY_MS + SETTLE_MS);
+}
+
 /**
  * How `faults` is partitioned and when a partition may go (migration PartitionFaults). A fault lives
  * until its `ttl` (Unix seconds: created_at + FAULT_RETENTION_DAYS as configured when it was created;
@@ -30,5 +43,6 @@ export function faultPartitions(retentionDays: number, beforeDrop: NonNullable<P
     ahead: expiryMonthsAhead(retentionDays),
     retainMs: () => 0,
     beforeDrop,
+    settledAt: settledByExpiry(retentionDays),
   };
 }
