@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { FaultListFilters, containsPattern } from '../core/fault-list-query';
 import { AnalyticsGroup } from './dto/analytics.dto';
 
@@ -64,22 +64,72 @@ const GROUPED = (rows: string, limit: string): string => `
   ORDER BY g.faults DESC, g.key NULLS LAST`;
 
 /**
- * MTTA/MTTR per group in one statement: an index-only range of faults_customer_created_idx, which
- * covers the columns read here (migration FaultAnalyticsCoveringIndex; the window, at most
- * 92 days), the list filters checked per row, grouped and aggregated in PostgreSQL (percentile_cont).
+ * By resource, first the counts alone (the groups are many: 20 k resources at 1 M faults, and
+ * gathering every group's durations into arrays cost more than the scan), the largest groups kept.
+ */
+const TOP_COUNTS = (where: string, limit: string): string => `
+  SELECT f.resource_id AS key, count(*) AS faults, count(*) FILTER (WHERE f.status = 'resolved') AS resolved, count(f.acknowledged_at) AS acknowledged,
+         count(*) FILTER (WHERE f.reopened_at IS NOT NULL) AS reopened, count(*) FILTER (WHERE f.flapping) AS flapping
+  FROM faults f WHERE ${where}
+  GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT ${limit}`;
+
+/** Then the durations of those groups only, each read through the tenant's index by resource (faults_customer_resource_created_idx). */
+const DURATIONS_BY_RESOURCE = (where: string, keys: string): string => `
+  SELECT k.key, d.mtta_mean, d.mtta_p, d.mttr_mean, d.mttr_p
+  FROM unnest(${keys}::varchar[]) AS k(key)
+  CROSS JOIN LATERAL (
+    SELECT avg(tta) AS mtta_mean, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY tta) AS mtta_p,
+           avg(ttr) AS mttr_mean, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ttr) AS mttr_p
+    FROM (SELECT ${DURATIONS} FROM faults f WHERE ${where} AND f.resource_id = k.key) r
+  ) d`;
+
+/** A group as the statements answer it (counts and means as text: bigint and double precision). */
+interface ResultRow {
+  key: string | null;
+  faults: string;
+  resolved: string;
+  acknowledged: string;
+  reopened: string;
+  flapping: string;
+  mtta_mean: string | null;
+  mtta_p: number[] | null;
+  mttr_mean: string | null;
+  mttr_p: number[] | null;
+}
+type Durations = Pick<ResultRow, 'key' | 'mtta_mean' | 'mtta_p' | 'mttr_mean' | 'mttr_p'>;
+type Counts = Omit<ResultRow, keyof Durations> & { key: string };
+const NO_DURATIONS = { mtta_mean: null, mtta_p: null, mttr_mean: null, mttr_p: null };
+
+/** A WHERE over `faults f` for the window and the filters, with its own parameters ($1 tenant, $2/$3 window, $4 now in seconds). */
+function statementParts(customerId: string, from: Date, to: Date, nowSeconds: number, filters: FaultListFilters): { params: unknown[]; param: (value: unknown) => string; where: string } {
+  const params: unknown[] = [customerId, from, to, nowSeconds];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  return { params, param, where: whereClause(filters, nowSeconds, param) };
+}
+
+/**
+ * MTTA/MTTR per group: an index-only range of faults_customer_created_idx, which covers the columns
+ * read here (migration FaultAnalyticsCoveringIndex; the window, at most 92 days), the list filters
+ * checked per row, grouped and aggregated in PostgreSQL (percentile_cont). By resource, the counts
+ * come first and the durations are read for the largest groups only, through the index by
+ * resource, as long as those groups hold at most `resourceReadMaxFaults` faults (at 1 M faults the
+ * 100 largest of 20 k resources hold about 27 k: 215-276 ms against 358-441 ms for one statement);
+ * a tenant with few, large resources gets the one statement (its groups are few, so it is cheap).
  */
 @Injectable()
 export class FaultAnalyticsRepository {
+  /** Above this many faults in the largest groups, reading them resource by resource costs more than one pass over the window. */
+  resourceReadMaxFaults = 50_000;
+
   constructor(private readonly dataSource: DataSource) {}
 
   async groups(customerId: string, from: Date, to: Date, nowSeconds: number, groupBy: AnalyticsGroup, filters: FaultListFilters, limit: number): Promise<AnalyticsRow[]> {
-    const params: unknown[] = [customerId, from, to, nowSeconds];
-    const param = (value: unknown): string => `$${params.push(value)}`;
-    const where = whereClause(filters, nowSeconds, param);
+    const { params, param, where } = statementParts(customerId, from, to, nowSeconds, filters);
     const rows = `SELECT ${GROUP_KEYS[groupBy]} AS key, f.status = 'resolved' AS resolved, f.reopened_at IS NOT NULL AS reopened, f.flapping, ${DURATIONS}
                   FROM faults f WHERE ${where}`;
     const statement = groupBy === 'none' ? UNGROUPED(rows) : GROUPED(rows, param(limit));
-    const result: Array<Record<string, string | null> & { mtta_p: number[] | null; mttr_p: number[] | null }> = await this.dataSource.transaction(async (m) => {
+    // Repeatable read: by resource the counts and the durations are two statements that must see the same faults.
+    const result: ResultRow[] = await this.dataSource.transaction('REPEATABLE READ', async (m) => {
       // In one round trip, for this transaction only: work_mem for the sorts and the hash table; no JIT
       // (compiling the expressions cost more than it saved: about 80 ms of a 0.9 s read at 1 M faults);
       // and no sort where a hash will do: the planner prices array_agg's state at 8 kB a group (it
@@ -91,6 +141,10 @@ export class FaultAnalyticsRepository {
       await m.query(
         `SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true), set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`,
       );
+      if (groupBy === 'resource_id') {
+        const byResource = await this.byResource(m, customerId, from, to, nowSeconds, filters, limit);
+        if (byResource !== undefined) return byResource;
+      }
       return m.query(statement, params);
     });
     const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -108,6 +162,17 @@ export class FaultAnalyticsRepository {
       mttr_p50: r.mttr_p?.[0] ?? null,
       mttr_p90: r.mttr_p?.[1] ?? null,
     }));
+  }
+
+  /** The largest groups by resource, counted over the window, then their durations resource by resource; undefined when those groups are too large for that. */
+  private async byResource(m: EntityManager, customerId: string, from: Date, to: Date, nowSeconds: number, filters: FaultListFilters, limit: number): Promise<ResultRow[] | undefined> {
+    const counting = statementParts(customerId, from, to, nowSeconds, filters);
+    const top: Counts[] = await m.query(TOP_COUNTS(counting.where, counting.param(limit)), counting.params);
+    if (top.reduce((sum, g) => sum + Number(g.faults), 0) > this.resourceReadMaxFaults) return undefined;
+    const reading = statementParts(customerId, from, to, nowSeconds, filters);
+    const durations: Durations[] = await m.query(DURATIONS_BY_RESOURCE(reading.where, reading.param(top.map((g) => g.key))), reading.params);
+    const byKey = new Map(durations.map((d) => [d.key, d]));
+    return top.map((g) => ({ ...g, ...NO_DURATIONS, ...byKey.get(g.key), key: g.key }));
   }
 }
 
