@@ -28,13 +28,7 @@ import { FaultCorrelationService } from '../src/fault/correlation/fault-correlat
 import { CSV, FaultExportService } from '../src/fault/export/fault-export.service';
 import { FaultService } from '../src/fault/core/fault.service';
 import { FaultEntity } from '../src/fault/entities/fault.entity';
-import { Clock } from '../src/common/clock';
-import { FaultConfig } from '../src/config/fault.config';
-import { faultChildrenPartitions } from '../src/fault/core/fault-children-partitions';
-import { faultPartitions } from '../src/fault/core/fault-partitions';
-import { JobQueue } from '../src/jobs/job-queue';
-import { PartitionCompaction } from '../src/jobs/partition-compaction';
-import { PartitionMaintenance } from '../src/jobs/partition-maintenance';
+import { faultCompaction } from './compaction';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -60,12 +54,12 @@ async function analytics(ds: DataSource, customer: string, rounds: number): Prom
     const from = new Date(to.getTime() - 92 * 86_400_000);
     const [{ n }] = await ds.query<[{ n: number }]>(`SELECT count(*)::int AS n FROM faults WHERE customer_id = $1 AND created_at >= $2 AND created_at < $3`, [customer, from, to]);
     console.log(`analytics: ${n.toLocaleString('en-US')} faults in the 92-day window${cpu ? '' : ' (the database is on another host: wall time only)'}`);
-    const due = await compactionOf(ds).due();
+    const due = await faultCompaction(ds).due();
     if (due.length > 0) {
       console.log(`  as loaded (${due.length} settled partitions not compacted yet):`);
       await measure();
       const started = Date.now();
-      const done = await compactionOf(ds).compactAllDue();
+      const done = await faultCompaction(ds).compactAllDue();
       const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(0);
       const [before, after] = [done.reduce((sum, c) => sum + c.indexBytesBefore, 0), done.reduce((sum, c) => sum + c.indexBytesAfter, 0)];
       console.log(`  partition compaction (the hourly job's work, all at once): ${done.length} partitions, indexes ${mb(before)} → ${mb(after)} MB in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -76,17 +70,6 @@ async function analytics(ds: DataSource, customer: string, rounds: number): Prom
   } finally {
     await single.destroy();
   }
-}
-
-/** The service's compaction with the partitioned tables FaultPurgeService registers (default FAULT_RETENTION_DAYS), on a fixed clock. */
-function compactionOf(ds: DataSource): PartitionCompaction {
-  const jobs = { register: () => undefined, schedule: () => undefined } as unknown as JobQueue;
-  const clock = new Clock();
-  const maintenance = new PartitionMaintenance(ds, jobs, clock);
-  const retentionDays = FaultConfig.fromEnv(process.env).retentionDays;
-  maintenance.register(faultPartitions(retentionDays, () => Promise.resolve()));
-  for (const children of faultChildrenPartitions(retentionDays)) maintenance.register(children);
-  return new PartitionCompaction(ds, jobs, clock, maintenance, (ds.options as { url: string }).url);
 }
 
 async function analyticsRounds(repo: FaultAnalyticsRepository, cpu: (() => number) | undefined, customer: string, from: Date, to: Date, rounds: number): Promise<void> {
