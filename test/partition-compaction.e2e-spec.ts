@@ -4,6 +4,7 @@ import { PartitionCompaction } from '../src/jobs/partition-compaction';
 import { PartitionMaintenance } from '../src/jobs/partition-maintenance';
 import { FakeClock } from './support/fake-clock';
 import { migratedScratchDatabase } from './support/migrated-database';
+import { waitFor } from './support/wait-for';
 
 /**
  * Settled partitions get their indexes rebuilt once (REINDEX CONCURRENTLY), newest first, one per
@@ -106,5 +107,35 @@ describe('partition compaction', () => {
     expect(kept).not.toContain('faults_p203105');
     expect(kept).not.toContain('faults_p203106');
     expect(kept).toEqual(expect.arrayContaining(['faults_p203107', 'faults_p203206', 'faults_p203207', 'faults_p203208']));
+  });
+
+  it('at shutdown cancels a rebuild that waits on a long transaction, and the next run does it', async () => {
+    clock.current = new Date('2031-08-15T12:00:00Z');
+    await maintenance.run();
+    await churn('flt_pc_sep_', '2032-09', 1_000, 5);
+    expect(await compaction().due()).toEqual(['faults_p203209']);
+    // A reader whose snapshot is older than the rebuild: REINDEX CONCURRENTLY waits for it to end.
+    const reader = await db.ds.createQueryRunner();
+    await reader.startTransaction('REPEATABLE READ');
+    await reader.query(`SELECT count(*) FROM faults_p203209`);
+    try {
+      const stopping = compaction();
+      const run = stopping.run();
+      await waitFor('the rebuild waiting on the reader', async () => {
+        const rows = await db.ds.query<unknown[]>(
+          `SELECT 1 FROM pg_stat_activity WHERE application_name = 'netops-partition-compaction' AND query LIKE 'REINDEX%' AND wait_event_type = 'Lock'`,
+        );
+        return rows.length > 0 || undefined;
+      });
+      await stopping.beforeApplicationShutdown();
+      await expect(run).rejects.toThrow(/cancel/);
+    } finally {
+      await reader.commitTransaction();
+      await reader.release();
+    }
+    expect(await recorded()).not.toContain('faults_p203209');
+    const [done] = await compaction().run();
+    expect(done.partition).toBe('faults_p203209');
+    expect((await indexes('faults_p203209')).every((i) => i.valid && i.attached && !i.name.includes('_ccnew'))).toBe(true);
   });
 });

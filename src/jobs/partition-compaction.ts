@@ -44,8 +44,11 @@ export class PartitionCompaction implements OnModuleInit, BeforeApplicationShutd
     this.jobs.schedule(PARTITION_COMPACTION_QUEUE, '35 * * * *');
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.single.stop();
+  async beforeApplicationShutdown(): Promise<void> {
+    const stopped = this.single.stop();
+    // A rebuild may wait on long transactions: it is cancelled rather than waited for (the next run redoes it).
+    await this.repo.cancel().catch((error: Error) => this.logger.warn(`partition compaction not cancelled: ${error.message}`));
+    await stopped;
   }
 
   /** One run now (at most one partition); concurrent calls share the run in progress. */

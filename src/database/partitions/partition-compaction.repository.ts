@@ -22,6 +22,9 @@ const REINDEX_LEFTOVER = '_cc(new|old)[0-9]*$';
  * timeout, under a session advisory lock so that two instances never rebuild one partition at once.
  */
 export class PartitionCompactionRepository {
+  /** The backend rebuilding now, if any (cancelled at shutdown). */
+  private activePid: number | undefined;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly directUrl: string,
@@ -47,6 +50,7 @@ export class PartitionCompactionRepository {
     const client = new Client({ connectionString: this.directUrl, application_name: 'netops-partition-compaction', options: `-c statement_timeout=0 -c lock_timeout=${LOCK_TIMEOUT}` });
     await client.connect();
     try {
+      this.activePid = (await client.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).rows[0].pid;
       const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [`partition-compaction:${partition}`]);
       if (!lock.rows[0].ok) return undefined;
       // Another instance may have finished it between this run's look and the lock.
@@ -71,9 +75,19 @@ export class PartitionCompactionRepository {
       );
       return { partition, indexBytesBefore: before, indexBytesAfter: after, ms };
     } finally {
+      this.activePid = undefined;
       // Closing the session releases its advisory lock.
       await client.end().catch(() => undefined);
     }
+  }
+
+  /**
+   * Cancels the rebuild in progress (at shutdown: REINDEX CONCURRENTLY waits for every older
+   * transaction, and closing its socket would not stop it). It leaves an invalid `…_ccnew` index,
+   * which the next run drops before it rebuilds the partition again.
+   */
+  async cancel(): Promise<void> {
+    if (this.activePid !== undefined) await this.dataSource.query(`SELECT pg_cancel_backend($1)`, [this.activePid]);
   }
 
   private async indexBytes(client: Client, partition: string): Promise<number> {
