@@ -115,7 +115,7 @@ describe('partition compaction', () => {
     await churn('flt_pc_sep_', '2032-09', 1_000, 5);
     expect(await compaction().due()).toEqual(['faults_p203209']);
     // A reader whose snapshot is older than the rebuild: REINDEX CONCURRENTLY waits for it to end.
-    const reader = await db.ds.createQueryRunner();
+    const reader = db.ds.createQueryRunner();
     await reader.startTransaction('REPEATABLE READ');
     await reader.query(`SELECT count(*) FROM faults_p203209`);
     try {
