@@ -559,6 +559,52 @@ describe('Fault lifecycle', () => {
       expect(frequent.body.data.map((f: { id: string }) => f.id)).toEqual(expected.map((r) => r.id));
     });
 
+    // A walk of 2,000 faults spanning 9 hours (a busy tenant: windows of time) or 3.5 days (one read).
+    it.each([
+      [1, 'in windows of time'],
+      [10, 'in one read'],
+    ])('finds rare matches spread over months after the walk (faults %i minutes apart: %s), each once and in order while paging, also from a date', async (spacing) => {
+      const seeded = await seedFaults(fx.db, fx.tenant, 2200, new Date(Date.now() - 3600_000), spacing);
+      const oldestSeeded = Math.min(...seeded.map((f) => Number(f.micros / 1000n)));
+      const day = 86_400_000;
+      // Older than every walked row and none within a day of it, days apart so that a page of 10 reads every window; two share a time (the id decides).
+      const times = [1.5, 3, 3, 6, 30, 90, 300].map((days) => new Date(oldestSeeded - days * day).toISOString());
+      await fx.db.query(
+        `INSERT INTO faults (id, customer_id, resource_id, microservice_id, type, status, severity, message, cause, created_at, updated_at, ttl)
+         SELECT 'flt_' || substr(md5(random()::text || n) || md5(random()::text), 1, 27), $1, 'dev_far', 'm', 'wantunnel', 'unresolved', 'HIGH', 'WAN1 down',
+                'Carrier ticket QZW-5521', t, t, extract(epoch FROM t)::bigint + 425 * 86400
+         FROM unnest($2::timestamptz[]) WITH ORDINALITY AS x(t, n)`,
+        [fx.tenant, times],
+      );
+      const pagesOf = async (extra: Record<string, string>, limit = '2'): Promise<string[]> => {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const qs: URLSearchParams = new URLSearchParams({ q: 'qzw-55', limit, ...extra, ...(cursor ? { cursor } : {}) });
+          const res: TestResponse = await fx.t.request('GET', `/fault?${qs.toString()}`, { token: fx.token });
+          expect(res.status).toBe(200);
+          ids.push(...res.body.data.map((f: { id: string }) => f.id));
+          cursor = res.body.meta.cursor;
+        } while (cursor !== null);
+        return ids;
+      };
+      const expected = async (from: string): Promise<string[]> =>
+        (
+          await fx.db.query<Array<{ id: string }>>(
+            `SELECT id FROM faults WHERE customer_id = $1 AND cause ILIKE '%qzw-55%' AND created_at >= $2 ORDER BY created_at DESC, id DESC`,
+            [fx.tenant, from],
+          )
+        ).map((r) => r.id);
+      const all = await expected('1970-01-01T00:00:00Z');
+      expect(all).toHaveLength(times.length);
+      expect(await pagesOf({}, '10')).toEqual(all);
+      expect(await pagesOf({})).toEqual(all);
+      const from = new Date(oldestSeeded - 10 * day).toISOString();
+      expect(await pagesOf({ from }, '10')).toEqual(await expected(from));
+      expect(await pagesOf({ from })).toEqual(await expected(from));
+      expect(await expected(from)).toHaveLength(4);
+    });
+
     it('never shows another tenant’s faults through the new filters', async () => {
       await post(report());
       const tokenB = userToken(newTenant());

@@ -49,6 +49,14 @@ const SEARCH_TEXT = `(f.message || E'\\n' || coalesce(f.cause, ''))`;
 
 /** `?q=` walks at most this many of the newest faults before it turns to the trigram index. */
 export const SEARCH_WALK_ROWS = 2000;
+/**
+ * Then, for a busy tenant, reads the trigram index's matches in windows this many days back from the
+ * walk's end, then the rest. Few: each window is a statement planned anew (≈ 3-5 ms), so a term
+ * without matches costs that much more than one read would.
+ */
+export const SEARCH_WINDOW_DAYS = [4, 64];
+/** A tenant whose walk covered less time than this is busy: its search reads in windows (a quieter tenant's rows are few: one read). */
+export const WINDOWED_WALK_SPAN_MS = 2 * 86_400_000;
 
 /** `%q%` for ILIKE, with q's own wildcards and escapes taken literally. */
 export function containsPattern(q: string): string {
