@@ -49,23 +49,24 @@ async function analytics(ds: DataSource, customer: string, rounds: number): Prom
   try {
     const repo = new FaultAnalyticsRepository(single);
     const cpu = await backendCpu(single);
-    const measure = async (): Promise<void> => analyticsRounds(repo, await backendCpu(single), customer, from, to, rounds);
     const to = new Date();
     const from = new Date(to.getTime() - 92 * 86_400_000);
+    // (the pool's connection may have been closed while idle meanwhile: the backend is looked up again)
+    const measure = async (): Promise<void> => analyticsRounds(repo, await backendCpu(single), customer, from, to, rounds);
     const [{ n }] = await ds.query<[{ n: number }]>(`SELECT count(*)::int AS n FROM faults WHERE customer_id = $1 AND created_at >= $2 AND created_at < $3`, [customer, from, to]);
     console.log(`analytics: ${n.toLocaleString('en-US')} faults in the 92-day window${cpu ? '' : ' (the database is on another host: wall time only)'}`);
-    const due = await faultCompaction(ds).due();
+    const compaction = faultCompaction(ds);
+    const due = await compaction.due();
     if (due.length > 0) {
       console.log(`  as loaded (${due.length} settled partitions not compacted yet):`);
       await measure();
       const started = Date.now();
-      const done = await faultCompaction(ds).compactAllDue();
+      const done = await compaction.compactAllDue();
       const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(0);
       const [before, after] = [done.reduce((sum, c) => sum + c.indexBytesBefore, 0), done.reduce((sum, c) => sum + c.indexBytesAfter, 0)];
       console.log(`  partition compaction (the hourly job's work, all at once): ${done.length} partitions, indexes ${mb(before)} → ${mb(after)} MB in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
     console.log('  settled partitions compacted (steady state):');
-    // (the pool's connection may have been closed while idle meanwhile: the backend is looked up again)
     await measure();
   } finally {
     await single.destroy();

@@ -98,13 +98,16 @@ interface ResultRow {
 }
 type Durations = Pick<ResultRow, 'key' | 'mtta_mean' | 'mtta_p' | 'mttr_mean' | 'mttr_p'>;
 type Counts = Omit<ResultRow, keyof Durations> & { key: string };
-const NO_DURATIONS = { mtta_mean: null, mtta_p: null, mttr_mean: null, mttr_p: null };
 
-/** A WHERE over `faults f` for the window and the filters, with its own parameters ($1 tenant, $2/$3 window, $4 now in seconds). */
-function statementParts(customerId: string, from: Date, to: Date, nowSeconds: number, filters: FaultListFilters): { params: unknown[]; param: (value: unknown) => string; where: string } {
+/**
+ * The window and the list filters as a WHERE over `faults f` ($1 tenant, $2/$3 window, $4 now in
+ * seconds, then the filters'), built once: each statement adds one parameter of its own after these
+ * (`extra`: the number of groups kept, or the resources read).
+ */
+function windowWhere(customerId: string, from: Date, to: Date, nowSeconds: number, filters: FaultListFilters): { params: unknown[]; where: string; extra: string } {
   const params: unknown[] = [customerId, from, to, nowSeconds];
-  const param = (value: unknown): string => `$${params.push(value)}`;
-  return { params, param, where: whereClause(filters, nowSeconds, param) };
+  const where = whereClause(filters, nowSeconds, (value) => `$${params.push(value)}`);
+  return { params, where, extra: `$${params.length + 1}` };
 }
 
 /**
@@ -124,10 +127,10 @@ export class FaultAnalyticsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async groups(customerId: string, from: Date, to: Date, nowSeconds: number, groupBy: AnalyticsGroup, filters: FaultListFilters, limit: number): Promise<AnalyticsRow[]> {
-    const { params, param, where } = statementParts(customerId, from, to, nowSeconds, filters);
+    const window = windowWhere(customerId, from, to, nowSeconds, filters);
     const rows = `SELECT ${GROUP_KEYS[groupBy]} AS key, f.status = 'resolved' AS resolved, f.reopened_at IS NOT NULL AS reopened, f.flapping, ${DURATIONS}
-                  FROM faults f WHERE ${where}`;
-    const statement = groupBy === 'none' ? UNGROUPED(rows) : GROUPED(rows, param(limit));
+                  FROM faults f WHERE ${window.where}`;
+    const [statement, params] = groupBy === 'none' ? [UNGROUPED(rows), window.params] : [GROUPED(rows, window.extra), [...window.params, limit]];
     // Repeatable read: by resource the counts and the durations are two statements that must see the same faults.
     const result: ResultRow[] = await this.dataSource.transaction('REPEATABLE READ', async (m) => {
       // In one round trip, for this transaction only: work_mem for the sorts and the hash table; no JIT
@@ -142,7 +145,7 @@ export class FaultAnalyticsRepository {
         `SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true), set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`,
       );
       if (groupBy === 'resource_id') {
-        const byResource = await this.byResource(m, customerId, from, to, nowSeconds, filters, limit);
+        const byResource = await this.byResource(m, window, limit);
         if (byResource !== undefined) return byResource;
       }
       return m.query(statement, params);
@@ -165,14 +168,14 @@ export class FaultAnalyticsRepository {
   }
 
   /** The largest groups by resource, counted over the window, then their durations resource by resource; undefined when those groups are too large for that. */
-  private async byResource(m: EntityManager, customerId: string, from: Date, to: Date, nowSeconds: number, filters: FaultListFilters, limit: number): Promise<ResultRow[] | undefined> {
-    const counting = statementParts(customerId, from, to, nowSeconds, filters);
-    const top: Counts[] = await m.query(TOP_COUNTS(counting.where, counting.param(limit)), counting.params);
+  private async byResource(m: EntityManager, window: ReturnType<typeof windowWhere>, limit: number): Promise<ResultRow[] | undefined> {
+    const top: Counts[] = await m.query(TOP_COUNTS(window.where, window.extra), [...window.params, limit]);
     if (top.reduce((sum, g) => sum + Number(g.faults), 0) > this.resourceReadMaxFaults) return undefined;
-    const reading = statementParts(customerId, from, to, nowSeconds, filters);
-    const durations: Durations[] = await m.query(DURATIONS_BY_RESOURCE(reading.where, reading.param(top.map((g) => g.key))), reading.params);
+    const keys = top.map((g) => g.key);
+    const durations: Durations[] = await m.query(DURATIONS_BY_RESOURCE(window.where, window.extra), [...window.params, keys]);
+    // The lateral aggregate answers one row for every resource given, found or not.
     const byKey = new Map(durations.map((d) => [d.key, d]));
-    return top.map((g) => ({ ...g, ...NO_DURATIONS, ...byKey.get(g.key), key: g.key }));
+    return top.map((g) => ({ ...g, ...byKey.get(g.key)! }));
   }
 }
 
