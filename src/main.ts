@@ -74,7 +74,8 @@ async function bootstrap(): Promise<void> {
       // requests finish, then the listeners, the bus and the pool close (onApplicationShutdown).
       await app?.close();
     } finally {
-      // Last: the embedded PostgreSQL (its own process group, so Ctrl-C at a terminal never reached it).
+      // Last: the embedded PostgreSQL (its own process group, so Ctrl-C at a terminal never reached it), smart
+      // first: the pools resolved their end() before the server read every Terminate.
       await database.close();
       logger.info('stopped');
       logger.flush();

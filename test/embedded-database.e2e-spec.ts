@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import net from 'node:net';
+import { Client, Pool } from 'pg';
 import { freePort } from './support/free-port';
 import { DatabaseConfig } from '../src/config/database.config';
 import { createDataDir } from '../src/config/dev-secret';
 import { EmbeddedPostgresError } from '../src/database/embedded/embedded-postgres';
+import { SMART_SHUTDOWN_GRACE_MS } from '../src/database/embedded/server-process';
 import { openDatabase } from '../src/database/open-database';
 import { spawnService } from './support/spawn-service';
 
@@ -54,6 +56,38 @@ describe('embedded PostgreSQL', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000); // a service and three CLIs, each compiled by ts-node
+
+  it('stops smart first: pools ended just before get no error; a session left open is cut after the grace', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-embedded-stop-'));
+    fs.chmodSync(dataDir, 0o755);
+    try {
+      const open = () => openDatabase(DatabaseConfig.fromEnv({ EMBEDDED_PG_PORT: String(port) }), dataDir);
+      const port = await freePort();
+      // As the service stops: every pool ended (each client's Terminate sent, not yet read), then the server at once.
+      for (let round = 0; round < 3; round++) {
+        const database = await open();
+        const pools = Array.from({ length: 4 }, () => new Pool({ connectionString: database.url, max: 8 }));
+        const errors: string[] = [];
+        pools.forEach((pool) => pool.on('error', (error) => errors.push(error.message)));
+        await Promise.all(pools.flatMap((pool) => Array.from({ length: 16 }, () => pool.query('SELECT pg_sleep(0.01)'))));
+        await Promise.all(pools.map((pool) => pool.end()));
+        await database.close();
+        expect(errors).toEqual([]);
+      }
+      // A session nobody closes: the smart shutdown waits out its grace, then the fast one ends the session.
+      const database = await open();
+      const leaked = new Client({ connectionString: database.url });
+      const leakedError = new Promise<Error & { code?: string }>((resolve) => leaked.on('error', resolve));
+      await leaked.connect();
+      const started = Date.now();
+      await database.close();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(SMART_SHUTDOWN_GRACE_MS - 100);
+      expect((await leakedError).code).toBe('57P01'); // admin_shutdown
+      expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 /** Setup mistakes with the embedded PostgreSQL: one line saying what to change, within 2 s. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { binDir, RunAs } from './binaries';
 import { EmbeddedPostgresOptions } from './options';
 
-/** The postgres server process: started (ready when it says so) and stopped with a fast shutdown. */
+/** The postgres server process: started (ready when it says so) and stopped (smart, then fast). */
 export function startServer(clusterDir: string, options: EmbeddedPostgresOptions, ids: RunAs): Promise<ChildProcess> {
   const child = spawn(
     path.join(binDir(), 'postgres'),
@@ -28,11 +28,25 @@ export function startServer(clusterDir: string, options: EmbeddedPostgresOptions
   });
 }
 
-export function stopServer(child: ChildProcess): Promise<void> {
+/** How long a smart shutdown may wait for the sessions still closing before it becomes a fast one. */
+export const SMART_SHUTDOWN_GRACE_MS = 3000;
+
+/**
+ * Stops the server, smart first: SIGTERM refuses new connections and lets every session end on its own. The
+ * service stops the server after closing its pools, but a pool's `end()` resolves once it has sent each
+ * client's Terminate, not once the server has read it: a fast shutdown at that moment terminates those
+ * backends and each client gets "terminating connection due to administrator command" as a pool error.
+ * Sessions that have not ended within the grace (a leak, a client that never closes) get the fast shutdown
+ * (SIGINT: roll back open transactions, checkpoint, exit).
+ */
+export function stopServer(child: ChildProcess, graceMs = SMART_SHUTDOWN_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    // SIGINT = PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
-    child.kill('SIGINT');
+    const fast = setTimeout(() => child.kill('SIGINT'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(fast);
+      resolve();
+    });
+    child.kill('SIGTERM');
   });
 }
