@@ -19,7 +19,7 @@
  * The cases run through the application's own services, as GET /fault and POST /fault do below
  * HTTP (one application context per database, `FaultService`): the list pages go through
  * FaultService.list (the list query builder, `?q=`'s two-step search, prepared statements, the
- * comments of the page), top faults through FaultService.topFaults (GET /fault/top_faults), the
+ * comments of the page), top faults through TopFaultsService.topFaults (GET /fault/top_faults), the
  * reports through FaultService.create (correlation, outbox, timeline). Each context has a pool of one
  * connection, so the CPU time of the PostgreSQL backend serving it is read from /proc when the
  * database runs on this host: on shared cores the wall time also counts other processes' turns.
@@ -44,6 +44,7 @@ import { openDatabase } from '../src/database/open-database';
 import { runMigrationsLocked } from '../src/database/run-migrations';
 import { FaultCursorCodec } from '../src/fault/core/fault-cursor';
 import { FaultService } from '../src/fault/core/fault.service';
+import { TopFaultsService } from '../src/fault/top-faults/top-faults.service';
 import type { CreateFaultDto, ListFaultsQueryDto } from '../src/fault/dto/fault-input.dto';
 import { seedFaults } from '../src/seed/fault-seeder';
 import { faultCompaction } from './compaction';
@@ -171,6 +172,7 @@ interface Target {
   app: INestApplicationContext;
   ds: DataSource;
   faults: FaultService;
+  topFaults: TopFaultsService;
   principal: UserPrincipal;
   live: number;
   deepCursor: string;
@@ -215,6 +217,7 @@ async function openTarget(label: string, url: string, tenant: string, cursorSecr
     app,
     ds,
     faults: app.get(FaultService),
+    topFaults: app.get(TopFaultsService),
     principal: { kind: 'user', customerId: tenant, subject: 'usr_bench_scale', scopes: new Set(['faults:read', 'faults:write']) },
     live,
     deepCursor,
@@ -256,7 +259,7 @@ function cases(): Case[] {
     list('GET /fault?limit=50&q=WAN2 (frequent word)', () => ({ q: 'WAN2' })),
     list('GET /fault?limit=50&q=AS64700 (rare word)', () => ({ q: 'AS64700' })),
     list('GET /fault?limit=50&site=… (busiest site)', (t) => ({ site: t.site })),
-    { name: 'GET /fault/top_faults (top faults: 10 resources, 14 days)', run: (t) => t.faults.topFaults(t.tenant) },
+    { name: 'GET /fault/top_faults (top faults: 10 resources, 14 days)', run: (t) => t.topFaults.topFaults(t.tenant) },
     list('GET /fault?limit=50&root=true (faults to act on)', () => ({ root: 'true' })),
     {
       name: 'POST /fault (no dedup_key: creates)',

@@ -348,7 +348,7 @@ describe('moving the fault timeline and the idempotency keys onto partitions', (
     );
     expect(BigInt(next.id)).toBeGreaterThan(BigInt(next.max));
     expect(await scratch.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'fault_timeline'::regclass AND contype = 'f'`)).toEqual([]);
-    // (faults itself moved onto partitions by the later PartitionFaults, which keeps the ttl trigger and adds the open keys' one; CorrelationOpenFaults adds the open faults' three, FaultHasSymptoms the roots' two.)
+    // (faults itself moved onto partitions by the later PartitionFaults, which keeps the ttl trigger and adds the open keys' one; CorrelationOpenFaults adds the open faults' three, FaultHasSymptoms the roots' two, FaultTopCounts the top faults' two.)
     expect(await scratch.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'faults'::regclass AND NOT tgisinternal AND tgparentid = 0 ORDER BY 1`)).toEqual([
       { tgname: 'faults_mark_root_insert' },
       { tgname: 'faults_mark_root_update' },
@@ -356,6 +356,8 @@ describe('moving the fault timeline and the idempotency keys onto partitions', (
       { tgname: 'faults_open_paths_delete' },
       { tgname: 'faults_open_paths_insert' },
       { tgname: 'faults_open_paths_update' },
+      { tgname: 'faults_top_window' },
+      { tgname: 'faults_top_window_update' },
       { tgname: 'faults_ttl_moves_timeline' },
     ]);
     // (indexes left out: a partition's index of fault_path_segments_lookup_idx is named by PostgreSQL, truncated to "…_created_at__idx")

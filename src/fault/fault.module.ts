@@ -33,6 +33,8 @@ import { FaultStreamsModule } from './streams/fault-streams.module';
 import { FaultTimelineController } from './timeline/fault-timeline.controller';
 import { FaultTimelineRepository } from './timeline/fault-timeline.repository';
 import { FaultTimelineService } from './timeline/fault-timeline.service';
+import { TopFaultsRepository } from './top-faults/top-faults.repository';
+import { TopFaultsService } from './top-faults/top-faults.service';
 
 /**
  * The Faults API: faults and their lifecycle, comments, top faults, the shared dashboard, with
@@ -67,6 +69,8 @@ import { FaultTimelineService } from './timeline/fault-timeline.service';
     FaultFlappingService,
     FaultEscalationRepository,
     FaultEscalationService,
+    TopFaultsRepository,
+    TopFaultsService,
   ],
   exports: [FaultDashboardAccessModule, FaultPurgeService, FaultFlappingService, FaultEscalationService],
 })

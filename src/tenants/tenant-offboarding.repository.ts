@@ -25,6 +25,10 @@ export const OFFBOARDING_STEPS: readonly OffboardingStep[] = [
   { table: 'fault_timeline' },
   { table: 'fault_comments' },
   { table: 'fault_path_segments' },
+  // Before the faults: their deletes then find no window rows and leave the counters alone.
+  { table: 'fault_top_window' },
+  { table: 'fault_top_deltas' },
+  { table: 'fault_top_counts' },
   { table: 'faults' },
   // Emptied by the triggers faults_open_keys and faults_open_paths_* as the tenant's faults go; anything left (none expected) goes here.
   { table: 'fault_open_keys' },

@@ -15,6 +15,7 @@ import { CorrelationOpenFaults1796760000000 } from './1796760000000-CorrelationO
 import { PartitionFaultChildren1796770000000 } from './1796770000000-PartitionFaultChildren';
 import { FaultHasSymptoms1796780000000 } from './1796780000000-FaultHasSymptoms';
 import { PartitionCompactions1796790000000 } from './1796790000000-PartitionCompactions';
+import { FaultTopCounts1796800000000 } from './1796800000000-FaultTopCounts';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -59,4 +60,5 @@ export const MIGRATIONS: Function[] = [
   PartitionFaultChildren1796770000000,
   FaultHasSymptoms1796780000000,
   PartitionCompactions1796790000000,
+  FaultTopCounts1796800000000,
 ];

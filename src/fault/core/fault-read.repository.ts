@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery, preparedQueryIn } from '../../database/prepared-query';
-import { TopFaultGroup } from '../dto/top-fault.dto';
 import { FaultEntity } from '../entities/fault.entity';
 import { FAULT_COLUMNS, FaultRow, symptomCount } from './fault-columns';
 import { FaultPageQuery, FaultPageRow, SEARCH_WALK_ROWS, SEARCH_WINDOW_DAYS, WINDOWED_WALK_SPAN_MS, buildListPageSql, containsPattern, dateToMicros } from './fault-list-query';
 import { FaultRowMapper } from './fault-row.mapper';
 
 /**
- * Reads of faults: one by id, list pages, top resources, the shared dashboard. Every method takes
+ * Reads of faults: one by id, list pages, the shared dashboard. Every method takes
  * the tenant; there is no lookup by id alone. The list is hand-written SQL so that each filter
  * combination stays one index range read in (created_at, id) order: see docs/faults.md.
  */
@@ -107,40 +106,6 @@ export class FaultReadRepository {
       }
       return found;
     });
-  }
-
-  /**
-   * The resources with the most reports since `since` (a fault counts its occurrences: a
-   * deduplicated fault that merged 30 repeats weighs as much as 30 plain faults), each with its most recent
-   * faults: one grouped range read on the tenant's created_at index, then one
-   * short index read per resource.
-   */
-  async topResources(customerId: string, since: Date, nowSeconds: number, resources: number, samples: number): Promise<TopFaultGroup[]> {
-    const rows: Array<FaultRow & { top_resource_id: string; top_count: string }> = await this.dataSource.query(
-      `WITH top AS (
-         SELECT resource_id, sum(occurrences) AS count FROM faults
-         WHERE customer_id = $1 AND created_at >= $2 AND ttl > $3
-         GROUP BY resource_id ORDER BY sum(occurrences) DESC, resource_id LIMIT $4
-       )
-       SELECT top.resource_id AS top_resource_id, top.count AS top_count, ${FAULT_COLUMNS}
-       FROM top CROSS JOIN LATERAL (
-         SELECT * FROM faults f
-         WHERE f.customer_id = $1 AND f.resource_id = top.resource_id AND f.created_at >= $2 AND f.ttl > $3
-         ORDER BY f.created_at DESC, f.id DESC LIMIT $5
-       ) f
-       ORDER BY top.count DESC, top.resource_id, f.created_at DESC, f.id DESC`,
-      [customerId, since, nowSeconds, resources, samples],
-    );
-    const result: TopFaultGroup[] = [];
-    for (const row of rows) {
-      let last = result[result.length - 1];
-      if (last?.resourceId !== row.top_resource_id) {
-        last = { resourceId: row.top_resource_id, count: Number(row.top_count), faults: [] };
-        result.push(last);
-      }
-      last.faults.push(this.mapper.toFault(row));
-    }
-    return result;
   }
 
   /** Faults for a shared dashboard: unresolved, or created since `since`; newest first. */

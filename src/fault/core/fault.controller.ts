@@ -18,6 +18,7 @@ import { FaultLifecycleService } from './fault-lifecycle.service';
 import { TopFaultDto } from '../dto/top-fault.dto';
 import { FaultService } from './fault.service';
 import { CSV, FaultExportService, NDJSON, exportFormat } from '../export/fault-export.service';
+import { TopFaultsService } from '../top-faults/top-faults.service';
 
 interface Reply {
   status(code: number): Reply;
@@ -34,6 +35,7 @@ export class FaultController {
     private readonly faults: FaultService,
     private readonly lifecycle: FaultLifecycleService,
     private readonly exports: FaultExportService,
+    private readonly topFaults: TopFaultsService,
   ) {}
 
   /**
@@ -127,7 +129,7 @@ export class FaultController {
   @Auth({ user: ['faults:read'], dashboard: true })
   @ApiOkResponse({ type: [TopFaultDto] })
   getTopFaults(@CurrentTenant() p: TenantPrincipal): Promise<TopFaultDto[]> {
-    return this.faults.topFaults(p.customerId);
+    return this.topFaults.topFaults(p.customerId);
   }
 
   @Get(':faultId')

@@ -9,7 +9,6 @@ import { EventType, EventsService } from '../../events';
 import { newCommentId } from './comment-id';
 import { AddFaultCommentDto, CreateFaultDto, ListFaultsQueryDto, UpdateFaultDto } from '../dto/fault-input.dto';
 import { FaultDto, FaultListDto, toFaultDto } from '../dto/fault.dto';
-import { TopFaultDto, toTopFaultDto } from '../dto/top-fault.dto';
 import { FaultCommentEntity } from '../entities/fault-comment.entity';
 import { FaultIdempotencyKeyEntity } from '../entities/fault-idempotency-key.entity';
 import { FaultEntity, type FaultStatus } from '../entities/fault.entity';
@@ -27,9 +26,6 @@ import { FaultTimelineService, SYSTEM_ACTOR } from '../timeline/fault-timeline.s
 
 const DAY_MS = 86_400_000;
 const DEFAULT_PAGE_SIZE = 50;
-const TOP_RESOURCES = 10;
-const TOP_WINDOW_DAYS = 14;
-const TOP_SAMPLES = 5;
 /** The most faults a shared dashboard shows (the benchmark's floor serves the same). */
 export const DASHBOARD_LIMIT = 100;
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
@@ -279,13 +275,6 @@ export class FaultService {
       await this.timeline.record(manager, fault, 'commented', principal.subject, { comment: dto.comment.slice(0, 200) }, now);
       return body;
     });
-  }
-
-  async topFaults(customerId: string): Promise<TopFaultDto[]> {
-    const now = this.clock.now();
-    const since = new Date(now.getTime() - TOP_WINDOW_DAYS * DAY_MS);
-    const rows = await this.faults.topResources(customerId, since, Math.floor(now.getTime() / 1000), TOP_RESOURCES, TOP_SAMPLES);
-    return rows.map((row) => toTopFaultDto(row, now));
   }
 
   /** A shared dashboard: unresolved or created in the last 24 hours, newest first, at most 100. */
