@@ -133,7 +133,7 @@ export class FaultTopCounts1796800000000 implements MigrationInterface {
     await queryRunner.query(`
       INSERT INTO fault_top_counts (customer_id, resource_id, occurrences)
       SELECT customer_id, resource_id, sum(occurrences) FROM fault_top_window GROUP BY customer_id, resource_id`);
-    await queryRunner.query(`ANALYZE fault_top_window, fault_top_counts, fault_top_deltas`);
+    await queryRunner.query(`ANALYZE fault_top_window, fault_top_counts, fault_top_deltas, fault_top_watermark`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
