@@ -8,10 +8,10 @@ const BACKFILL_BATCH = 5000;
  * The whitespace JavaScript's String.prototype.trim removes: the segments here must be those of
  * pathSegments() (src/fault/ancestry-path.ts), which the report's proper ancestors are computed with.
  */
-const JS_WHITESPACE = `E' \\t\\n\\u000b\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff'`;
+export const JS_WHITESPACE = `E' \\t\\n\\u000b\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff'`;
 
 /** An unresolved fault's rows in fault_open_paths (`f`: the fault): each segment of its path and its own resource, `own` marking the latter. */
-const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id AS fault_id, s.segment, s.segment = ${f}.resource_id AS own, ${f}.created_at, ${f}.ttl AS fault_ttl
+export const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id AS fault_id, s.segment, s.segment = ${f}.resource_id AS own, ${f}.created_at, ${f}.ttl AS fault_ttl
   FROM (SELECT DISTINCT btrim(x, ${JS_WHITESPACE}) AS segment
         FROM unnest(string_to_array(coalesce(${f}.resource_ancestry_path, ''), '|') || ARRAY[${f}.resource_id::text]) AS x) s
   WHERE s.segment <> ''`;
@@ -24,7 +24,7 @@ const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id AS
  * function call. An UPDATE that moves a row to another partition (a changed ttl) fires DELETE then
  * INSERT here.
  */
-const OPEN_PATHS_FUNCTION = `CREATE OR REPLACE FUNCTION "faults__open_paths"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+export const OPEN_PATHS_FUNCTION = `CREATE OR REPLACE FUNCTION "faults__open_paths"() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'unresolved' THEN
       -- By the whole key, recomputed from the old row: the table has no other index to find a fault's rows by.

@@ -16,6 +16,7 @@ import { PartitionFaultChildren1796770000000 } from './1796770000000-PartitionFa
 import { FaultHasSymptoms1796780000000 } from './1796780000000-FaultHasSymptoms';
 import { PartitionCompactions1796790000000 } from './1796790000000-PartitionCompactions';
 import { FaultTopCounts1796800000000 } from './1796800000000-FaultTopCounts';
+import { OpenPathsDeleteByKey1796810000000 } from './1796810000000-OpenPathsDeleteByKey';
 import { FaultIntelligence1796610762648 } from './1796610762648-FaultIntelligence';
 import { EventStreamPositions1795610000000 } from './1795610000000-EventStreamPositions';
 import { TenantKeys1795600000000 } from './1795600000000-TenantKeys';
@@ -61,4 +62,5 @@ export const MIGRATIONS: Function[] = [
   FaultHasSymptoms1796780000000,
   PartitionCompactions1796790000000,
   FaultTopCounts1796800000000,
+  OpenPathsDeleteByKey1796810000000,
 ];
