@@ -33,7 +33,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The backfill runs in this migration's transaction, after the trigger is made: writes to `faults`
  * wait for it (the trigger's lock), reads do not. It reads the faults created in the last 15 days
- * through each tenant's created_at index.
+ * through each tenant's created_at index (at 10 M faults: 1.24 M rows in 19 s, docs/scaling.md).
  */
 export class FaultTopCounts1796800000000 implements MigrationInterface {
   name = 'FaultTopCounts1796800000000';
