@@ -67,7 +67,7 @@ export class ScheduledSweep {
 }
 
 /**
- * The fault sweeps, on FaultConfig.intelligenceSchedule: each batch a transaction claiming at most
+ * The fault sweeps, on FaultConfig.intelligenceSchedule (or a schedule of their own): each batch a transaction claiming at most
  * 500 faults due at the clock's now. Sweeps are added by their services' constructors (before the job queue starts)
  * and stopped together when the application shuts down.
  */
@@ -82,13 +82,13 @@ export class FaultSweeps implements BeforeApplicationShutdown {
     private readonly config: FaultConfig,
   ) {}
 
-  /** The sweep of queue `name` (also its schedule's name). */
-  add(name: string, batch: SweepBatch): ScheduledSweep {
+  /** The sweep of queue `name` (also its schedule's name), on `cron` (FAULT_INTELLIGENCE_SCHEDULE unless given). */
+  add(name: string, batch: SweepBatch, cron: string | undefined = this.config.intelligenceSchedule): ScheduledSweep {
     const sweep = new ScheduledSweep({ name, ...FAULT_SWEEP_QUEUE }, FAULT_SWEEP_BATCH, (limit) => {
       const now = this.clock.now();
       return this.faults.transaction((manager) => batch(manager, now, limit));
     });
-    sweep.register(this.jobs, this.config.intelligenceSchedule);
+    sweep.register(this.jobs, cron);
     this.sweeps.push(sweep);
     return sweep;
   }
