@@ -8,12 +8,15 @@ const BACKFILL_BATCH = 5000;
  * The whitespace JavaScript's String.prototype.trim removes: the segments here must be those of
  * pathSegments() (src/fault/ancestry-path.ts), which the report's proper ancestors are computed with.
  */
-export const JS_WHITESPACE = `E' \\t\\n\\u000b\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff'`;
+const JS_WHITESPACE = `E' \\t\\n\\u000b\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff'`;
+
+/** The distinct segments of the path of `f` (a fault) and its own resource, trimmed, as rows of `segment` (the empty one included). */
+export const pathSegmentsOf = (f: string): string => `SELECT DISTINCT btrim(x, ${JS_WHITESPACE}) AS segment
+        FROM unnest(string_to_array(coalesce(${f}.resource_ancestry_path, ''), '|') || ARRAY[${f}.resource_id::text]) AS x`;
 
 /** An unresolved fault's rows in fault_open_paths (`f`: the fault): each segment of its path and its own resource, `own` marking the latter. */
-export const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id AS fault_id, s.segment, s.segment = ${f}.resource_id AS own, ${f}.created_at, ${f}.ttl AS fault_ttl
-  FROM (SELECT DISTINCT btrim(x, ${JS_WHITESPACE}) AS segment
-        FROM unnest(string_to_array(coalesce(${f}.resource_ancestry_path, ''), '|') || ARRAY[${f}.resource_id::text]) AS x) s
+const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f}.id AS fault_id, s.segment, s.segment = ${f}.resource_id AS own, ${f}.created_at, ${f}.ttl AS fault_ttl
+  FROM (${pathSegmentsOf(f)}) s
   WHERE s.segment <> ''`;
 
 /**
@@ -22,14 +25,13 @@ export const openPathRows = (f: string): string => `SELECT ${f}.customer_id, ${f
  * partition move's copy), whatever statement made it. The triggers' WHEN clauses leave out the
  * changes that touch none of its columns (a repeat, an acknowledgement, a new root), so those cost no
  * function call. An UPDATE that moves a row to another partition (a changed ttl) fires DELETE then
- * INSERT here.
+ * INSERT here. `removeOldRows`: how the old row's rows go (with the variables it `declare`s); the
+ * insert of the new row's is the same in every version.
  */
-export const OPEN_PATHS_FUNCTION = `CREATE OR REPLACE FUNCTION "faults__open_paths"() RETURNS trigger LANGUAGE plpgsql AS $fn$
-  BEGIN
+export const openPathsFunction = (removeOldRows: string, declare = ''): string => `CREATE OR REPLACE FUNCTION "faults__open_paths"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  ${declare}BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'unresolved' THEN
-      -- By the whole key, recomputed from the old row: the table has no other index to find a fault's rows by.
-      DELETE FROM fault_open_paths o USING (${openPathRows('OLD')}) r
-      WHERE o.customer_id = r.customer_id AND o.segment = r.segment AND o.own = r.own AND o.created_at = r.created_at AND o.fault_id = r.fault_id;
+      ${removeOldRows}
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'unresolved' THEN
       INSERT INTO fault_open_paths (customer_id, fault_id, segment, own, created_at, fault_ttl)
@@ -37,6 +39,11 @@ export const OPEN_PATHS_FUNCTION = `CREATE OR REPLACE FUNCTION "faults__open_pat
     END IF;
     RETURN NULL;
   END $fn$`;
+
+/** As this migration made it: the old row's rows deleted by one statement joining its segments in. */
+export const OPEN_PATHS_FUNCTION = openPathsFunction(`-- By the whole key, recomputed from the old row: the table has no other index to find a fault's rows by.
+      DELETE FROM fault_open_paths o USING (${openPathRows('OLD')}) r
+      WHERE o.customer_id = r.customer_id AND o.segment = r.segment AND o.own = r.own AND o.created_at = r.created_at AND o.fault_id = r.fault_id;`);
 
 const CHANGED = ['status', 'resource_id', 'resource_ancestry_path', 'created_at', 'ttl', 'id', 'customer_id'].map((c) => `OLD.${c} IS DISTINCT FROM NEW.${c}`).join(' OR ');
 const OPEN_PATHS_TRIGGERS = [

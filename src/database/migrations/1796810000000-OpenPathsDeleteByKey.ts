@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { JS_WHITESPACE, OPEN_PATHS_FUNCTION, openPathRows } from './1796760000000-CorrelationOpenFaults';
+import { OPEN_PATHS_FUNCTION, openPathsFunction, pathSegmentsOf } from './1796760000000-CorrelationOpenFaults';
 
 /**
  * faults__open_paths deletes a fault's rows of fault_open_paths one segment at a time, each by the
@@ -9,23 +9,16 @@ import { JS_WHITESPACE, OPEN_PATHS_FUNCTION, openPathRows } from './179676000000
  * for each fault resolved or deleted. With 50,000 open faults that was 3 ms a fault (offboarding such a
  * tenant deleted 500 faults in 1.5 s); by the whole key it is one index probe per segment.
  */
-const OPEN_PATHS_BY_KEY_FUNCTION = `CREATE OR REPLACE FUNCTION "faults__open_paths"() RETURNS trigger LANGUAGE plpgsql AS $fn$
-  DECLARE
-    seg text;
-  BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'unresolved' THEN
-      FOR seg IN SELECT DISTINCT btrim(x, ${JS_WHITESPACE}) FROM unnest(string_to_array(coalesce(OLD.resource_ancestry_path, ''), '|') || ARRAY[OLD.resource_id::text]) AS x LOOP
+const OPEN_PATHS_BY_KEY_FUNCTION = openPathsFunction(
+  `FOR seg IN ${pathSegmentsOf('OLD')} LOOP
         CONTINUE WHEN seg = '';
         DELETE FROM fault_open_paths
         WHERE customer_id = OLD.customer_id AND segment = seg AND own = (seg = OLD.resource_id) AND created_at = OLD.created_at AND fault_id = OLD.id;
-      END LOOP;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'unresolved' THEN
-      INSERT INTO fault_open_paths (customer_id, fault_id, segment, own, created_at, fault_ttl)
-      ${openPathRows('NEW')};
-    END IF;
-    RETURN NULL;
-  END $fn$`;
+      END LOOP;`,
+  `DECLARE
+    seg text;
+  `,
+);
 
 export class OpenPathsDeleteByKey1796810000000 implements MigrationInterface {
   name = 'OpenPathsDeleteByKey1796810000000';
