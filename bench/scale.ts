@@ -45,14 +45,12 @@ import { runMigrationsLocked } from '../src/database/run-migrations';
 import { FaultCursorCodec } from '../src/fault/core/fault-cursor';
 import { FaultService } from '../src/fault/core/fault.service';
 import { TopFaultsService } from '../src/fault/top-faults/top-faults.service';
-import { sweepTopFaultCounts } from '../src/fault';
+import { sweepTopFaultCountsFully } from '../src/fault';
 import type { CreateFaultDto, ListFaultsQueryDto } from '../src/fault/dto/fault-input.dto';
 import { seedFaults } from '../src/seed/fault-seeder';
 import { faultCompaction } from './compaction';
 import { rotatedRounds } from './rounds';
 
-/** Rows per batch of the top faults' sweep after seeding. */
-const SWEEP_BATCH = 10_000;
 const SMALL_DB = 'fault_scale_small';
 const LARGE_DB = 'fault_scale_large';
 const SMALL_TENANT = 'cus_scale_small';
@@ -158,8 +156,7 @@ async function seed(
     console.error(`${label}: partition compaction of ${compacted.length} settled partitions, indexes ${mb('indexBytesBefore')} → ${mb('indexBytesAfter')} MB in ${fmt(compactionSeconds, 1)} s`);
   }
   // As a live database's fault-top-window sweep keeps it (each minute): deltas folded, rows that left the window forgotten.
-  let swept = 0;
-  for (let batch = SWEEP_BATCH; batch === SWEEP_BATCH; swept += batch) batch = await ds.transaction((m) => sweepTopFaultCounts(m, new Date(), SWEEP_BATCH));
+  const swept = await sweepTopFaultCountsFully(ds, new Date());
   if (swept > 0) console.error(`${label}: top faults' counts swept (${fmt(swept)} deltas folded or rows forgotten)`);
   return { inserted, seconds, vacuumSeconds, compactionSeconds };
 }

@@ -7,5 +7,5 @@ export { pathSegments } from './ancestry-path';
 // The tables partitioned by a fault's expiry, as the partition maintenance makes them (the seeder makes their months before loading).
 export { faultPartitions } from './core/fault-partitions';
 export { faultChildrenPartitions } from './core/fault-children-partitions';
-// The top-faults sweep's batch: the seeder folds what its rows appended, as the sweep would.
-export { sweepTopFaultCounts } from './top-faults/top-faults.repository';
+// The top-faults sweep run to the end: the seeder folds what its rows appended, as the sweep would.
+export { sweepTopFaultCountsFully } from './top-faults/top-faults.repository';

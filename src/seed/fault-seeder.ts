@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { newFaultId } from '../common/ids';
-import { faultChildrenPartitions, faultPartitions, pathSegments, sweepTopFaultCounts } from '../fault';
+import { faultChildrenPartitions, faultPartitions, pathSegments, sweepTopFaultCountsFully } from '../fault';
 import { PartitionRepository } from '../database/partitions/partition.repository';
 import { periodsBetween } from '../database/partitions/partition-period';
 
@@ -200,7 +200,7 @@ export async function seedFaults(dataSource: DataSource, options: FaultSeedOptio
   }
   await Promise.all(inFlight);
   // The recent faults appended their top-faults deltas: folded now, as the sweep would within a minute.
-  while ((await dataSource.transaction((manager) => sweepTopFaultCounts(manager, new Date(), 10_000))) === 10_000);
+  await sweepTopFaultCountsFully(dataSource, new Date());
   // VACUUM as well as ANALYZE: a bulk load leaves the visibility map unset until autovacuum comes by,
   // and until then every index-only scan (analytics, the list's counts) fetches heap pages, so a
   // benchmark run at once would measure a state a live database is not in for long.

@@ -135,8 +135,7 @@ export class TopFaultsRepository {
 }
 
 /**
- * One batch of the fault-top-window sweep (also run by the seeder, as the sweep would within a
- * minute): moves the watermark to the cutoff (`now`, or the database's clock if that is earlier: an
+ * One batch of the fault-top-window sweep: moves the watermark to the cutoff (`now`, or the database's clock if that is earlier: an
  * instance whose clock runs ahead must not take rows others still count), forgets up to `limit` rows
  * that left by then, folds up to `limit` deltas and deletes counters that reached 0. Answers the
  * larger of the two counts (a full batch of either: another batch is due).
@@ -158,4 +157,15 @@ export async function sweepTopFaultCounts(manager: EntityManager, now: Date, lim
     );
   }
   return Math.max(done.forgotten, done.folded);
+}
+
+/**
+ * The sweep's batches, each in its own transaction, until one comes back short: what the service's
+ * sweep does within a minute, all at once (the seeder after loading, the benchmark before measuring).
+ * Answers how many deltas were folded or rows forgotten.
+ */
+export async function sweepTopFaultCountsFully(dataSource: DataSource, now: Date, batch = 10_000): Promise<number> {
+  let total = 0;
+  for (let done = batch; done === batch; total += done) done = await dataSource.transaction((manager) => sweepTopFaultCounts(manager, now, batch));
+  return total;
 }

@@ -27,7 +27,7 @@ export class TopFaultsService {
   ) {
     // Every minute whatever FAULT_INTELLIGENCE_SCHEDULE says: bookkeeping, not a feature to turn off (unswept,
     // the deltas and the left rows a read adds up would only grow).
-    this.sweep = sweeps.add('fault-top-window', (manager, now, limit) => sweepTopFaultCounts(manager, now, limit), TOP_WINDOW_SWEEP_SCHEDULE);
+    this.sweep = sweeps.add('fault-top-window', sweepTopFaultCounts, TOP_WINDOW_SWEEP_SCHEDULE);
   }
 
   async topFaults(customerId: string): Promise<TopFaultDto[]> {
