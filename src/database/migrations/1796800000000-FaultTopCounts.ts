@@ -35,6 +35,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * wait for it (the trigger's lock), reads do not. It reads the faults created in the last 15 days
  * through each tenant's created_at index (at 10 M faults: 1.24 M rows in 19 s, docs/scaling.md).
  */
+/** When the fault `f` stops counting: 14 days (and 1 µs) after it was created, or at its ttl if that is sooner. */
+const leavesAt = (f: string): string => `least(${f}.created_at + interval '1209600.000001 seconds', to_timestamp(${f}.ttl))`;
+
 export class FaultTopCounts1796800000000 implements MigrationInterface {
   name = 'FaultTopCounts1796800000000';
 
@@ -80,9 +83,11 @@ export class FaultTopCounts1796800000000 implements MigrationInterface {
           leaves timestamptz;
           gone record;
         BEGIN
+          IF TG_OP <> 'DELETE' THEN
+            leaves := ${leavesAt('NEW')};
+          END IF;
           IF TG_OP = 'UPDATE' AND NEW.customer_id = OLD.customer_id AND NEW.id = OLD.id AND NEW.resource_id = OLD.resource_id THEN
             -- A repeat (occurrences + 1), or a created_at or ttl changed within the partition: the row in place.
-            leaves := least(NEW.created_at + interval '1209600.000001 seconds', to_timestamp(NEW.ttl));
             UPDATE fault_top_window SET occurrences = NEW.occurrences, leaves_at = leaves WHERE customer_id = OLD.customer_id AND fault_id = OLD.id;
             IF FOUND THEN
               IF NEW.occurrences <> OLD.occurrences THEN
@@ -98,7 +103,6 @@ export class FaultTopCounts1796800000000 implements MigrationInterface {
             END IF;
           END IF;
           IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            leaves := least(NEW.created_at + interval '1209600.000001 seconds', to_timestamp(NEW.ttl));
             IF leaves > (SELECT leaves_before FROM fault_top_watermark) THEN
               INSERT INTO fault_top_window (customer_id, fault_id, resource_id, occurrences, leaves_at) VALUES (NEW.customer_id, NEW.id, NEW.resource_id, NEW.occurrences, leaves);
               INSERT INTO fault_top_deltas (customer_id, resource_id, occurrences) VALUES (NEW.customer_id, NEW.resource_id, NEW.occurrences);
@@ -116,7 +120,7 @@ export class FaultTopCounts1796800000000 implements MigrationInterface {
     // The faults that may still count, tenant by tenant (each through its created_at index).
     await queryRunner.query(`
       INSERT INTO fault_top_window (customer_id, fault_id, resource_id, occurrences, leaves_at)
-      SELECT f.customer_id, f.id, f.resource_id, f.occurrences, least(f.created_at + interval '1209600.000001 seconds', to_timestamp(f.ttl))
+      SELECT f.customer_id, f.id, f.resource_id, f.occurrences, ${leavesAt('f')}
       FROM (
         -- The tenants, one index probe each (PostgreSQL 15 has no skip scan: DISTINCT would read every entry).
         WITH RECURSIVE tenants AS (
@@ -129,7 +133,7 @@ export class FaultTopCounts1796800000000 implements MigrationInterface {
       CROSS JOIN LATERAL (
         SELECT * FROM faults f WHERE f.customer_id = t.customer_id AND f.created_at > now() - interval '15 days' AND f.ttl > extract(epoch FROM now() - interval '1 day')
       ) f
-      WHERE least(f.created_at + interval '1209600.000001 seconds', to_timestamp(f.ttl)) > (SELECT leaves_before FROM fault_top_watermark)`);
+      WHERE ${leavesAt('f')} > (SELECT leaves_before FROM fault_top_watermark)`);
     await queryRunner.query(`
       INSERT INTO fault_top_counts (customer_id, resource_id, occurrences)
       SELECT customer_id, resource_id, sum(occurrences) FROM fault_top_window GROUP BY customer_id, resource_id`);
